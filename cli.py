@@ -1,0 +1,161 @@
+"""OrgTrace command line: one entry, subcommands.
+
+    python cli.py server start|stop|status     the local Neo4j
+    python cli.py db init|stats|wipe|schema    schema and contents
+    python cli.py load FILE...                 investigation records into the graph
+    python cli.py demo                         write (and load) the demo case
+    python cli.py query list|run|cypher        saved reports and read-only Cypher
+
+Errors are printed as one sentence (exit status 1), never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from core.errors import OrgTraceError
+from core.settings import Settings, load_settings
+
+
+def _settings_for(args: argparse.Namespace) -> Settings:
+    settings = load_settings()
+    data_dir = getattr(args, "data_dir", None)
+    port = getattr(args, "bolt_port", None)
+    if data_dir or port:
+        settings = settings.with_local_server(data_dir=data_dir, bolt_port=port)
+    return settings
+
+
+def _print_json(obj: object) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+# ---------------------------------------------------------------- server
+
+def cmd_server(args: argparse.Namespace) -> int:
+    from graph.server import LocalServer
+
+    server = LocalServer(_settings_for(args), data_dir=args.data_dir, bolt_port=getattr(args, "bolt_port", None))
+    if args.action == "start":
+        status, started = server.start()
+        if started:
+            print(f"Neo4j {status.version} started (pid {status.pid}), data in {status.data_dir}.")
+        else:
+            print(f"Neo4j is already running (pid {status.pid}), data in {status.data_dir}: nothing to do.")
+        print(status.uri)
+    elif args.action == "stop":
+        if server.stop():
+            print(f"Neo4j stopped; data kept in {server.data_dir}.")
+        else:
+            print(f"Neo4j is not running (data dir {server.data_dir}): nothing to stop.")
+    else:
+        status = server.status()
+        if args.json:
+            _print_json(status.as_dict())
+        else:
+            state = f"running (pid {status.pid})" if status.running else "not running"
+            print(f"Neo4j {status.version}: {state}\nURI:           {status.uri}\nuser:          "
+                  f"{status.user}\ndata dir:      {status.data_dir}\npassword file: {status.password_file}")
+    return 0
+
+
+# ---------------------------------------------------------------- db
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from graph import admin, schema
+
+    if args.action == "schema":
+        print(schema.markdown() if args.markdown else "\n".join(
+            schema.constraint_statements() + schema.index_statements()))
+        return 0
+    from graph.connection import connect
+
+    with connect(_settings_for(args)) as db:
+        if args.action == "init":
+            statements = admin.init_db(db)
+            print(f"Schema ready: {len(statements)} constraints and indexes in database '{db.database}'.")
+        elif args.action == "stats":
+            counts = admin.stats(db)
+            if args.json:
+                _print_json(counts)
+            else:
+                for section in ("nodes", "relationships"):
+                    print(f"{section}:")
+                    for name, count in counts[section].items():
+                        print(f"  {name:<16} {count:>12,}")
+                print(f"total: {counts['total']['nodes']:,} nodes, {counts['total']['relationships']:,} relationships")
+        elif args.action == "wipe":
+            if not args.yes:
+                print("This deletes every node and relationship in the database; repeat with --yes to confirm.",
+                      file=sys.stderr)
+                return 1
+            admin.wipe(db)
+            print(f"Database '{db.database}' at {db.uri} is now empty (constraints and indexes kept).")
+    return 0
+
+
+# ---------------------------------------------------------------- parser
+
+def _add_local_server_options(parser: argparse.ArgumentParser, *, port: bool) -> None:
+    """Options naming a local server (they take precedence over NEO4J_URI)."""
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="local server data directory (default: ORGTRACE_DATA_DIR or the user's data folder)")
+    if port:
+        parser.add_argument("--bolt-port", type=int, default=None, help="Bolt port (default 7687)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cli.py", description="OrgTrace investigation workbench")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    server = sub.add_parser("server", help="the local Neo4j server")
+    server_sub = server.add_subparsers(dest="action", required=True)
+    start = server_sub.add_parser("start", help="start it (fetches the jars once)")
+    _add_local_server_options(start, port=True)
+    stop = server_sub.add_parser("stop", help="stop it cleanly")
+    _add_local_server_options(stop, port=False)
+    status = server_sub.add_parser("status", help="running or not, URI, version, data dir, pid")
+    _add_local_server_options(status, port=False)
+    status.add_argument("--json", action="store_true")
+    server.set_defaults(func=cmd_server)
+
+    db = sub.add_parser("db", help="schema and contents of the database")
+    db_sub = db.add_subparsers(dest="action", required=True)
+    db_init = db_sub.add_parser("init", help="create constraints and indexes (idempotent)")
+    db_stats = db_sub.add_parser("stats", help="counts per label and relationship type")
+    db_stats.add_argument("--json", action="store_true")
+    wipe = db_sub.add_parser("wipe", help="delete all data")
+    wipe.add_argument("--yes", action="store_true", help="confirm")
+    for action in (db_init, db_stats, wipe):
+        _add_local_server_options(action, port=True)
+    db_schema = db_sub.add_parser("schema", help="print the schema statements, or the model page")
+    db_schema.add_argument("--markdown", action="store_true")
+    db.set_defaults(func=cmd_db)
+
+    for extension in _EXTENSIONS:
+        extension(sub)
+    return parser
+
+
+#: Further subcommands register here: functions taking the subparsers object.
+_EXTENSIONS: list = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except OrgTraceError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""The OrgTrace graph model, as data, in one place.
+
+Every label, its key, its required properties, every relationship type with its ends, and
+the indexes live here. Constraints and indexes (``graph.admin``), the loaders' validation
+and writers, and ``docs/data-model.md`` (``python cli.py db schema --markdown``) all derive
+from these declarations; change the model here and nowhere else.
+
+Provenance is part of the model: every node and relationship written by a loader carries
+the properties in :data:`PROVENANCE` (see ``docs/data-model.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Property types, as the loaders coerce them.
+STRING, INTEGER, FLOAT, DATE, DATETIME, BOOLEAN, STRING_LIST = (
+    "string", "integer", "float", "date", "datetime", "boolean", "list<string>")
+
+#: Registration statuses of an organization (登记状态). 未登记 = never registered.
+ORG_STATUSES = ("正常", "撤销", "注销", "筹备", "未登记")
+
+#: Lead channels named by the notice.
+LEAD_SOURCES = ("举报投诉", "来信来访", "大数据平台")
+
+#: Provenance written on every loaded node and relationship.
+#: Nodes keep where they were first seen and every load run that touched them;
+#: relationships keep every file and row they were read from (a transfer present in both
+#: parties' statements lists both).
+PROVENANCE: dict[str, str] = {
+    "src_file": "file name where first seen (nodes) / list of file names (relationships)",
+    "src_sha256": "SHA-256 of that file (nodes) / list of SHA-256 (relationships)",
+    "src_row": "row number where first seen (nodes) / `src_rows`: list of 'sha256-prefix:row' (relationships)",
+    "load_runs": "list of LoadRun keys that wrote this element",
+}
+
+
+@dataclass(frozen=True)
+class NodeType:
+    label: str
+    key: str                                   # unique, required, the merge key
+    title_zh: str
+    description: str
+    properties: dict[str, str]                 # name -> type (key included)
+    required: tuple[str, ...] = ()             # besides the key
+    indexed: tuple[str, ...] = ()              # range indexes for report filters
+    fulltext: tuple[str, ...] = ()             # properties in the CJK full-text index
+    bookkeeping: bool = False                  # audit / app records, not investigation data
+
+
+@dataclass(frozen=True)
+class RelType:
+    type: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    title_zh: str
+    description: str
+    properties: dict[str, str] = field(default_factory=dict)
+    key: str | None = None                     # unique relationship property, if any
+    required: tuple[str, ...] = ()
+    indexed: tuple[str, ...] = ()
+
+
+NODES: tuple[NodeType, ...] = (
+    NodeType(
+        "Organization", "key", "组织",
+        "A social organization, registered or not. Key: the unified social credit code when "
+        "it passes its checksum, otherwise 'name:' + the normalised name.",
+        {"key": STRING, "name": STRING, "aliases": STRING_LIST, "credit_code": STRING,
+         "credit_code_valid": BOOLEAN, "status": STRING, "registered_on": DATE,
+         "revoked_on": DATE, "org_type": STRING, "scope": STRING, "authority": STRING,
+         "legal_rep": STRING, "region": STRING, "foreign": BOOLEAN},
+        required=("name",), indexed=("name", "status", "region", "credit_code"),
+        fulltext=("name", "aliases")),
+    NodeType(
+        "Person", "key", "人员",
+        "A person. Key: the resident ID when it passes its checksum, else 'np:' + normalised "
+        "name + phone, else 'ns:' + name scoped to its source file (two people are never "
+        "merged on a name alone).",
+        {"key": STRING, "name": STRING, "aliases": STRING_LIST, "id_number": STRING,
+         "id_valid": BOOLEAN, "gender": STRING, "birth_date": DATE, "phone": STRING,
+         "region": STRING, "blacklisted": BOOLEAN},
+        required=("name",), indexed=("name", "id_number"), fulltext=("name", "aliases")),
+    NodeType(
+        "BankAccount", "key", "账户",
+        "A bank account or card. Key: its number with letters and digits only, upper case. "
+        "Cash movements use a per-account pseudo account 'CASH:' + number (kind 'cash'); a "
+        "payment between parties with no account named uses 'VIRTUAL:' + party key (kind "
+        "'virtual'), so money stays traceable.",
+        {"key": STRING, "number": STRING, "bank": STRING, "holder_name": STRING,
+         "kind": STRING, "luhn_valid": BOOLEAN},
+        indexed=("holder_name",), fulltext=("holder_name",)),
+    NodeType(
+        "Address", "key", "地址",
+        "A place. Key: the normalised address text.",
+        {"key": STRING, "text": STRING, "district": STRING},
+        required=("text",), indexed=("district",), fulltext=("text",)),
+    NodeType(
+        "Phone", "key", "电话",
+        "A phone number. Key: digits only (a leading +86 or 86 on a mobile dropped).",
+        {"key": STRING, "number": STRING}),
+    NodeType(
+        "Event", "key", "活动",
+        "An activity: meeting, training, fundraiser, ceremony. Key: organization key, name "
+        "and date.",
+        {"key": STRING, "name": STRING, "event_type": STRING, "date": DATE, "place": STRING,
+         "participants": INTEGER, "amount": FLOAT},
+        required=("name",), indexed=("date", "event_type"), fulltext=("name",)),
+    NodeType(
+        "Lead", "key", "线索",
+        "A lead or complaint, with its channel (举报投诉 / 来信来访 / 大数据平台).",
+        {"key": STRING, "source": STRING, "received_on": DATE, "summary": STRING,
+         "org_names": STRING_LIST, "person_names": STRING_LIST},
+        indexed=("source", "received_on"), fulltext=("summary",)),
+    NodeType(
+        "BlacklistEntry", "key", "黑名单",
+        "One listing of a responsible person on the blacklist (黑名单): date, reason, the "
+        "organization concerned.",
+        {"key": STRING, "name": STRING, "id_number": STRING, "listed_on": DATE,
+         "reason": STRING, "org_name": STRING},
+        required=("name",), indexed=("listed_on",)),
+    NodeType(
+        "LoadRun", "key", "导入记录",
+        "One file loaded: who, when, the file's name and SHA-256, the kind, counts. Key: "
+        "SHA-256 of the file + kind + mapping, so loading the same file again updates the "
+        "same record (its attempts history grows) instead of adding one.",
+        {"key": STRING, "file": STRING, "sha256": STRING, "kind": STRING, "mapping": STRING,
+         "user": STRING, "started_at": DATETIME, "finished_at": DATETIME, "status": STRING,
+         "read": INTEGER, "loaded": INTEGER, "rejected": INTEGER, "warnings": INTEGER,
+         "attempts": STRING_LIST},
+        required=("sha256", "status"), indexed=("sha256", "status"), bookkeeping=True),
+    NodeType(
+        "SavedReport", "key", "保存的报告",
+        "A report an investigator saved: title, Cypher, parameters, who and when.",
+        {"key": STRING, "title": STRING, "cypher": STRING, "parameters": STRING,
+         "owner": STRING, "created_at": DATETIME},
+        required=("title", "cypher", "owner"), bookkeeping=True),
+)
+
+_PARTY = ("Person", "Organization")
+
+RELATIONSHIPS: tuple[RelType, ...] = (
+    RelType("LEADS", ("Person",), ("Organization",), "领导",
+            "A leader of the organization, with the role (会长, 副会长, 秘书长, 理事, 财务, 法定代表人…).",
+            {"role": STRING, "since": DATE}),
+    RelType("MEMBER_OF", ("Person",), ("Organization",), "成员",
+            "A member, with joining date and fees paid.",
+            {"joined_on": DATE, "fee": FLOAT}),
+    RelType("BRANCH_OF", ("Organization",), ("Organization",), "分支",
+            "A branch or subordinate body of the target organization."),
+    RelType("HOLDS", _PARTY, ("BankAccount",), "持有",
+            "The account's holder (开户人)."),
+    RelType("TRANSFER", ("BankAccount",), ("BankAccount",), "转账",
+            "Money from payer account to payee account. Key: 'id:' + transaction id, else "
+            "'h:' + hash of accounts, time and amount, so a transfer in both parties' "
+            "statements is one relationship.",
+            {"tx_key": STRING, "tx_id": STRING, "amount": FLOAT, "time": DATETIME,
+             "memo": STRING, "channel": STRING, "branch": STRING, "cash": BOOLEAN},
+            key="tx_key", required=("amount", "time"), indexed=("time", "amount")),
+    RelType("LOCATED_AT", _PARTY, ("Address",), "位于", "Domicile or address of a party."),
+    RelType("HAS_PHONE", _PARTY, ("Phone",), "电话", "A phone number used by the party."),
+    RelType("ORGANIZED", ("Organization",), ("Event",), "组织活动", "The organization held the event."),
+    RelType("ATTENDED", ("Person",), ("Event",), "参加", "The person took part in the event."),
+    RelType("HELD_AT", ("Event",), ("Address",), "举办地", "Where the event took place."),
+    RelType("CONCERNS", ("Lead", "BlacklistEntry"), _PARTY, "涉及",
+            "A lead or blacklist entry names this organization or person."),
+    RelType("LISTS", ("BlacklistEntry",), ("Person",), "列入", "The blacklist entry lists this person."),
+    RelType("OWNS", _PARTY, ("Organization",), "拥有", "Ownership (from FollowTheMoney).",
+            {"share": STRING}),
+    RelType("ASSOCIATE_OF", ("Person",), ("Person",), "关联", "Associates (FollowTheMoney Associate).",
+            {"relationship": STRING}),
+    RelType("FAMILY_OF", ("Person",), ("Person",), "亲属", "Relatives (FollowTheMoney Family).",
+            {"relationship": STRING}),
+    RelType("LINKED_TO", _PARTY, _PARTY, "其他关联", "Any other stated link (FollowTheMoney UnknownLink).",
+            {"role": STRING}),
+)
+
+NODE_BY_LABEL: dict[str, NodeType] = {n.label: n for n in NODES}
+REL_BY_TYPE: dict[str, RelType] = {r.type: r for r in RELATIONSHIPS}
+
+#: Name of the CJK full-text index over names, aliases and texts.
+FULLTEXT_INDEX = "entity_names"
+FULLTEXT_ANALYZER = "cjk"
+
+
+def constraint_statements() -> list[str]:
+    """Uniqueness constraints on every key (node keys and relationship keys)."""
+    out = []
+    for node in NODES:
+        out.append(f"CREATE CONSTRAINT {node.label.lower()}_{node.key}_unique IF NOT EXISTS "
+                   f"FOR (n:{node.label}) REQUIRE n.{node.key} IS UNIQUE")
+    for rel in RELATIONSHIPS:
+        if rel.key:
+            out.append(f"CREATE CONSTRAINT {rel.type.lower()}_{rel.key}_unique IF NOT EXISTS "
+                       f"FOR ()-[r:{rel.type}]-() REQUIRE r.{rel.key} IS UNIQUE")
+    return out
+
+
+def index_statements() -> list[str]:
+    """Range indexes for report filters, and the CJK full-text index."""
+    out = []
+    for node in NODES:
+        for prop in node.indexed:
+            out.append(f"CREATE INDEX {node.label.lower()}_{prop} IF NOT EXISTS "
+                       f"FOR (n:{node.label}) ON (n.{prop})")
+    for rel in RELATIONSHIPS:
+        for prop in rel.indexed:
+            out.append(f"CREATE INDEX {rel.type.lower()}_{prop} IF NOT EXISTS "
+                       f"FOR ()-[r:{rel.type}]-() ON (r.{prop})")
+    labels = [n.label for n in NODES if n.fulltext]
+    props = sorted({p for n in NODES for p in n.fulltext})
+    out.append(
+        f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:{'|'.join(labels)}) "
+        f"ON EACH [{', '.join('n.' + p for p in props)}] "
+        f"OPTIONS {{indexConfig: {{`fulltext.analyzer`: '{FULLTEXT_ANALYZER}'}}}}")
+    return out
+
+
+def investigation_labels() -> list[str]:
+    return [n.label for n in NODES if not n.bookkeeping]
+
+
+def markdown() -> str:
+    """The data-model page (docs/data-model.md), generated from the declarations."""
+    lines = ["# OrgTrace data model", "",
+             "Generated from `graph/schema.py` by `python cli.py db schema --markdown`; "
+             "do not edit by hand.", "", "```mermaid", "graph LR"]
+    for rel in RELATIONSHIPS:
+        for s in rel.sources:
+            for t in rel.targets:
+                lines.append(f"  {s} -->|{rel.type}| {t}")
+    lines += ["```", "", "## Nodes", "",
+              "| label | 中文 | key | required | indexed | full-text | properties |",
+              "|---|---|---|---|---|---|---|"]
+    for n in NODES:
+        props = ", ".join(f"`{k}` {v}" for k, v in n.properties.items())
+        lines.append(f"| `{n.label}` | {n.title_zh} | `{n.key}` | {', '.join(n.required) or '-'} | "
+                     f"{', '.join(n.indexed) or '-'} | {', '.join(n.fulltext) or '-'} | {props} |")
+    lines += ["", "## Relationships", "",
+              "| type | 中文 | from | to | key | properties |", "|---|---|---|---|---|---|"]
+    for r in RELATIONSHIPS:
+        props = ", ".join(f"`{k}` {v}" for k, v in r.properties.items()) or "-"
+        lines.append(f"| `{r.type}` | {r.title_zh} | {', '.join(r.sources)} | {', '.join(r.targets)} | "
+                     f"{('`' + r.key + '`') if r.key else '-'} | {props} |")
+    lines += ["", "## Meanings", ""]
+    for n in NODES:
+        lines.append(f"- **{n.label}** ({n.title_zh}): {n.description}")
+    for r in RELATIONSHIPS:
+        lines.append(f"- **{r.type}** ({r.title_zh}): {r.description}")
+    lines += ["", "## Provenance", "", "Every node and relationship a loader writes carries:", ""]
+    for k, v in PROVENANCE.items():
+        lines.append(f"- `{k}`: {v}")
+    lines.append("")
+    return "\n".join(lines)
