@@ -68,8 +68,9 @@ def cmd_db(args: argparse.Namespace) -> int:
     from graph import admin, schema
 
     if args.action == "schema":
-        print(schema.markdown() if args.markdown else "\n".join(
-            schema.constraint_statements() + schema.index_statements()))
+        text = schema.markdown() if args.markdown else "\n".join(
+            schema.constraint_statements() + schema.index_statements()) + "\n"
+        sys.stdout.write(text)
         return 0
     from graph.connection import connect
 
@@ -94,6 +95,26 @@ def cmd_db(args: argparse.Namespace) -> int:
                 return 1
             admin.wipe(db)
             print(f"Database '{db.database}' at {db.uri} is now empty (constraints and indexes kept).")
+    return 0
+
+
+# ---------------------------------------------------------------- up
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """What `make run` does before opening the app: server, schema, demo when empty."""
+    from graph import admin
+    from graph.connection import connect
+
+    settings = _settings_for(args)
+    with connect(settings) as db:
+        admin.init_db(db)
+        print(f"Neo4j {db.server_version()} ready at {db.uri} (database '{db.database}').")
+        if admin.is_empty(db) and not args.no_demo:
+            from demo.case import load_demo_case
+
+            print("The database is empty: loading the demo case (fictional data)…")
+            summary = load_demo_case(db, settings)
+            print(summary)
     return 0
 
 
@@ -134,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     db_schema = db_sub.add_parser("schema", help="print the schema statements, or the model page")
     db_schema.add_argument("--markdown", action="store_true")
     db.set_defaults(func=cmd_db)
+
+    up = sub.add_parser("up", help="start the local Neo4j if needed, create the schema, "
+                                   "load the demo case when the database is empty")
+    up.add_argument("--no-demo", action="store_true", help="do not load the demo case")
+    _add_local_server_options(up, port=True)
+    up.set_defaults(func=cmd_up)
 
     for extension in _EXTENSIONS:
         extension(sub)

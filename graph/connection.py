@@ -7,6 +7,7 @@ builds a driver. With ``NEO4J_URI`` unset, the local server is used and started 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -15,6 +16,9 @@ from neo4j.exceptions import AuthError, ConfigurationError, Neo4jError, ServiceU
 
 from core.errors import AuthenticationFailed, ConfigError, DatabaseUnavailable
 from core.settings import Settings, load_settings
+
+# The driver logs connection failures itself; OrgTrace reports them as sentences instead.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 SUPPORTED_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 

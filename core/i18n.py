@@ -1,0 +1,43 @@
+"""Interface texts in Chinese (default) and English.
+
+``t(key, lang)`` returns the text; a missing English text falls back to Chinese and a
+missing key shows the key itself, so a forgotten translation is visible but never fatal.
+"""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "app.title": {"zh": "OrgTrace 非法社会组织线索研判平台", "en": "OrgTrace investigation workbench"},
+    "app.language": {"zh": "界面语言", "en": "Language"},
+    "nav.overview": {"zh": "概览", "en": "Overview"},
+    "overview.connection": {"zh": "数据库连接", "en": "Database connection"},
+    "overview.connected": {"zh": "已连接", "en": "Connected"},
+    "overview.database": {"zh": "数据库", "en": "Database"},
+    "overview.server": {"zh": "服务器版本", "en": "Server version"},
+    "overview.counts": {"zh": "图谱规模", "en": "Graph contents"},
+    "overview.nodes": {"zh": "节点", "en": "Nodes"},
+    "overview.relationships": {"zh": "关系", "en": "Relationships"},
+    "overview.empty": {"zh": "数据库为空：可运行 `python cli.py demo` 导入演示案例，或用 `python cli.py load` 导入数据。",
+                       "en": "The database is empty: run `python cli.py demo` for the demo case, or `python cli.py load` for your data."},
+    "error.title": {"zh": "无法完成操作", "en": "Could not complete the operation"},
+    "label.kind": {"zh": "类型", "en": "Type"},
+    "label.count": {"zh": "数量", "en": "Count"},
+}
+
+#: Schema labels and relationship types shown to users.
+TERMS: dict[str, str] = {
+    "Organization": "组织", "Person": "人员", "BankAccount": "账户", "Address": "地址", "Phone": "电话",
+    "Event": "活动", "Lead": "线索", "BlacklistEntry": "黑名单", "LoadRun": "导入记录", "SavedReport": "保存的报告",
+}
+
+
+def t(key: str, lang: str = "zh") -> str:
+    entry = TEXTS.get(key)
+    if entry is None:
+        return key
+    return entry.get(lang) or entry["zh"]
+
+
+def term(name: str, lang: str = "zh") -> str:
+    """A schema label in the interface language (labels themselves are English)."""
+    return TERMS.get(name, name) if lang == "zh" else name
