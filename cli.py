@@ -98,6 +98,55 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- load
+
+KINDS = ("bank", "registry", "roster", "events", "leads", "blacklist", "ftm")
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from loaders.pipeline import load_file
+
+    settings = _settings_for(args)
+    db = None
+    if not args.dry_run:
+        from graph import admin
+        from graph.connection import connect
+        db = connect(settings)
+        admin.init_db(db)
+    reports = []
+    try:
+        for path in args.files:
+            report = load_file(db, Path(path), kind=args.kind, mapping_file=args.mapping, dry_run=args.dry_run,
+                               user=settings.user, report_dir=args.report_dir or settings.report_dir,
+                               sheet=args.sheet)
+            reports.append(report)
+            if not args.json:
+                _print_load_report(report)
+    finally:
+        if db is not None:
+            db.close()
+    if args.json:
+        _print_json({"files": [r.as_dict() for r in reports]})
+    return 1 if any(r.status == "failed" for r in reports) else 0
+
+
+def _print_load_report(report) -> None:
+    head = {"loaded": "loaded", "validated": "validated (dry run, nothing written)", "failed": "FAILED"}[report.status]
+    print(f"{report.file} [{report.kind or '?'}]: {head}")
+    if report.message:
+        print(f"  {report.message}")
+    print(f"  rows read {report.read:,}, loaded {report.loaded:,}, rejected {report.rejected:,}, "
+          f"warnings {report.warnings:,}; sha256 {report.sha256}")
+    for code, count in sorted(report.reasons.items(), key=lambda kv: -kv[1]):
+        print(f"  rejected {count:>7,}  {code}")
+    for code, count in sorted(report.warning_reasons.items(), key=lambda kv: -kv[1]):
+        print(f"  warning  {count:>7,}  {code}")
+    if report.rejects_file:
+        print(f"  rejects:  {report.rejects_file}")
+    if report.warnings_file:
+        print(f"  warnings: {report.warnings_file}")
+
+
 # ---------------------------------------------------------------- up
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -155,6 +204,17 @@ def build_parser() -> argparse.ArgumentParser:
     db_schema = db_sub.add_parser("schema", help="print the schema statements, or the model page")
     db_schema.add_argument("--markdown", action="store_true")
     db.set_defaults(func=cmd_db)
+
+    load = sub.add_parser("load", help="load investigation records (CSV, XLSX, FollowTheMoney JSON lines)")
+    load.add_argument("files", nargs="+", metavar="FILE")
+    load.add_argument("--kind", choices=KINDS, help="what the files hold (default: detected from the headers)")
+    load.add_argument("--mapping", type=Path, help="a YAML mapping for another table layout")
+    load.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
+    load.add_argument("--json", action="store_true", help="print the report as JSON")
+    load.add_argument("--sheet", help="XLSX sheet name (default: the first)")
+    load.add_argument("--report-dir", type=Path, help="where rejects and warnings CSVs go (default ./load-reports)")
+    _add_local_server_options(load, port=True)
+    load.set_defaults(func=cmd_load)
 
     up = sub.add_parser("up", help="start the local Neo4j if needed, create the schema, "
                                    "load the demo case when the database is empty")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 import os
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import platformdirs
@@ -31,6 +31,7 @@ VARIABLES: dict[str, str] = {
     "ORGTRACE_QUERY_TIMEOUT": "Seconds before a report or ad-hoc query is stopped (default 30).",
     "ORGTRACE_USER": "Investigator name recorded in load runs, saved reports and exports (default: the login name).",
     "ORGTRACE_LANG": "Interface language, zh or en (default zh).",
+    "ORGTRACE_REPORT_DIR": "Where load reports (rejects and warnings CSVs) are written (default ./load-reports).",
     "JAVA_HOME": "Java 17+ used for the local server (default: java on PATH).",
 }
 
@@ -61,7 +62,7 @@ class Settings:
     user: str
     lang: str
     java_home: str | None
-    extra: dict[str, str] = field(default_factory=dict)
+    report_dir: Path
 
     @property
     def uses_local_server(self) -> bool:
@@ -106,4 +107,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         user=get("ORGTRACE_USER") or default_user,
         lang=lang if lang in ("zh", "en") else "zh",
         java_home=get("JAVA_HOME"),
+        report_dir=Path(get("ORGTRACE_REPORT_DIR") or "load-reports"),
     )

@@ -205,9 +205,9 @@ def _is_name_use(tokens: list[Token], k: int) -> bool:
     if before is not None and before.kind == "punct":
         if before.text == ":":  # label, relationship type, or map value position
             return True
-        if before.text == "." and k >= 2:  # property access: n.create, (n).set, $p.delete
+        if before.text == "." and k >= 2:  # n.create, (n).set, $p.delete, n {.remove, .set}
             owner = tokens[k - 2]
-            if owner.kind in ("word", "ident", "param") or owner.text in (")", "]", "}"):
+            if owner.kind in ("word", "ident", "param") or owner.text in (")", "]", "}", "{", ","):
                 return True
     if (after is not None and after.kind == "punct" and after.text == ":"
             and before is not None and before.kind == "punct" and before.text in ("{", ",")):

@@ -1,0 +1,1 @@
+"""Loaders: read investigation files (CSV, XLSX, JSON lines), clean values, write the graph."""

@@ -1,0 +1,252 @@
+"""Loading one file: read, detect the kind, validate and clean each row, write in chunks,
+record the run, report rejects.
+
+Guarantees: a file whose columns or bytes are wrong fails before anything is written; a
+row that cannot be loaded is rejected with row, column and reason into the rejects CSV;
+every write is an idempotent MERGE, so loading again (after success or after a failure
+half-way) converges to the state of one clean load; a ``LoadRun`` node records who
+loaded which file (by SHA-256), when, with which counts.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, TransientError
+
+from core.errors import LoadError
+from graph.connection import GraphDB
+from loaders import read
+from loaders.clean import neutralize_formula
+from loaders.mapping import Mapping, builtin_mappings, detect_kind, load_mapping
+from loaders.records import Issue, RowResult
+from loaders.writer import GraphWriter, Provenance
+
+DUPLICATE_MEMORY = 2_000_000  # rows whose fingerprint is kept for duplicate detection
+_READ_WARNINGS = {
+    "encoding_fallback": "this line is in another text encoding than the rest of the file; decoded separately",
+    "excel_number_precision": "a long number stored as an Excel number: digits after the 15th may be lost",
+}
+
+
+@dataclass
+class FileReport:
+    file: str
+    sha256: str
+    kind: str | None
+    read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    rejects_file: str | None = None
+    status: str = "pending"          # loaded | validated (dry run) | failed
+    message: str | None = None
+    reasons: dict[str, int] = field(default_factory=dict)
+    warning_reasons: dict[str, int] = field(default_factory=dict)
+    warnings_file: str | None = None
+    run_key: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def run_key(sha256: str, kind: str, mapping_sha: str) -> str:
+    return hashlib.sha256(f"{sha256}|{kind}|{mapping_sha}".encode()).hexdigest()[:24]
+
+
+class _IssueLog:
+    """Rejects and warnings streamed to CSV files (never held in memory)."""
+
+    HEADER = ["file", "row", "column", "code", "detail", "value"]
+
+    def __init__(self, path: Path, file_name: str):
+        self.path, self.file_name = path, file_name
+        self.count = 0
+        self.by_code: Counter[str] = Counter()
+        self._handle = None
+        self._writer = None
+
+    def add(self, issue: Issue) -> None:
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = open(self.path, "w", encoding="utf-8-sig", newline="")
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(self.HEADER)
+        value = (issue.value or "")[:500]
+        self._writer.writerow([self.file_name, issue.row, issue.column or "", issue.code,
+                               neutralize_formula(issue.detail), neutralize_formula(value)])
+        self.count += 1
+        self.by_code[issue.code] += 1
+
+    def close(self) -> str | None:
+        if self._handle:
+            self._handle.close()
+            return str(self.path)
+        return None
+
+
+def _row_fingerprint(raw: dict) -> int:
+    text = json.dumps(raw, ensure_ascii=False, sort_keys=True, default=str)
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def resolve_mapping(table: read.Table, kind: str | None, mapping_file: Path | None, path: Path) -> Mapping:
+    if mapping_file:
+        return load_mapping(mapping_file)
+    mappings = builtin_mappings()
+    if kind:
+        if kind not in mappings:
+            raise LoadError(f"Unknown kind '{kind}' for {path.name}; known kinds: "
+                            f"{', '.join(sorted([*mappings, 'ftm']))}.", file=path.name)
+        return mappings[kind]
+    found = detect_kind(table.header, mappings)
+    if found is None:
+        raise LoadError(
+            f"Cannot tell what {path.name} holds from its columns ({', '.join(table.header[:12]) or 'none'}); "
+            f"name the kind with --kind ({', '.join(sorted([*mappings, 'ftm']))}) or give a --mapping file.",
+            file=path.name)
+    return found
+
+
+def _start_run(db: GraphDB, report: FileReport, path: Path, kind: str, mapping: str, user: str) -> None:
+    now = dt.datetime.now(dt.timezone.utc)
+    db.write(
+        "MERGE (r:LoadRun {key: $key}) "
+        "ON CREATE SET r.attempts = [] "
+        "SET r.file = $file, r.sha256 = $sha, r.kind = $kind, r.mapping = $mapping, r.user = $user, "
+        "    r.started_at = $now, r.finished_at = null, "
+        "    r.attempts = r.attempts + ($now_text + ' ' + $user + ' started' + "
+        "        CASE WHEN r.status = 'running' THEN ' (the previous attempt was interrupted)' ELSE '' END), "
+        "    r.status = 'running'",
+        {"key": report.run_key, "file": path.name, "sha": report.sha256, "kind": kind, "mapping": mapping,
+         "user": user, "now": now, "now_text": now.isoformat(timespec="seconds")})
+
+
+def _finish_run(db: GraphDB, report: FileReport, user: str) -> None:
+    now = dt.datetime.now(dt.timezone.utc)
+    db.write(
+        "MATCH (r:LoadRun {key: $key}) "
+        "SET r.status = $status, r.finished_at = $now, r.read = $read, r.loaded = $loaded, "
+        "    r.rejected = $rejected, r.warnings = $warnings, r.message = $message, "
+        "    r.attempts = r.attempts + ($now_text + ' ' + $user + ' ' + $status)",
+        {"key": report.run_key, "status": report.status, "now": now, "read": report.read,
+         "loaded": report.loaded, "rejected": report.rejected, "warnings": report.warnings,
+         "message": report.message, "user": user, "now_text": now.isoformat(timespec="seconds")})
+
+
+def _results(table: read.Table, mapping: Mapping, found: dict[str, str], scope: str
+             ) -> Iterator[tuple[list[tuple[int, dict]], list[RowResult]]]:
+    for chunk in table.chunks():
+        yield chunk, [mapping.apply(n, raw, found, scope) for n, raw in chunk]
+
+
+def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mapping_file: Path | None = None,
+              dry_run: bool = False, user: str = "investigator", report_dir: Path = Path("load-reports"),
+              sheet: str | int | None = None, chunk_rows: int = 5000) -> FileReport:
+    """Load one file. Never raises for the file's content: failures are in the report."""
+    path = Path(path)
+    report = FileReport(file=path.name, sha256="", kind=kind)
+    try:
+        report.sha256 = read.sha256_file(path)
+    except OSError as exc:
+        report.status, report.message = "failed", f"{path} cannot be read: {exc.strerror}."
+        return report
+    stem = f"{path.stem}.{report.sha256[:8]}"
+    rejects = _IssueLog(Path(report_dir) / f"{stem}.rejects.csv", path.name)
+    warnings = _IssueLog(Path(report_dir) / f"{stem}.warnings.csv", path.name)
+    started = False
+    row_at = 0
+    try:
+        if kind == "ftm" or (kind is None and mapping_file is None and _is_jsonl(path)):
+            from loaders.ftm import FtmSource
+            source = FtmSource(path)
+            report.kind = "ftm"
+            mapping_name, mapping_sha, chunks = "ftm", source.version, source.results(chunk_rows)
+        else:
+            table = read.iter_table(path, sheet=sheet, chunk_rows=chunk_rows)
+            mapping = resolve_mapping(table, kind, mapping_file, path)
+            report.kind = mapping.kind
+            found = mapping.match_header(table.header)
+            missing = mapping.missing_columns(found)
+            if missing:
+                raise LoadError(f"{path.name} lacks required column(s) for kind '{mapping.kind}': "
+                                f"{'; '.join(missing)} (header found on row {table.header_row}: "
+                                f"{', '.join(table.header[:20])}).", file=path.name, row=table.header_row)
+            mapping_name, mapping_sha = mapping.source, mapping.sha256
+            chunks = _results(table, mapping, found, report.sha256[:12])
+        report.run_key = run_key(report.sha256, report.kind, mapping_sha)
+        writer = None
+        if not dry_run:
+            assert db is not None
+            _start_run(db, report, path, report.kind, mapping_name, user)
+            started = True
+            writer = GraphWriter(db, Provenance(path.name, report.sha256, report.run_key))
+        seen: set[int] = set()
+        for chunk, results in chunks:
+            nodes, rels, good_rows = [], [], {}
+            for (row_number, raw), result in zip(chunk, results):
+                row_at = row_number
+                report.read += 1
+                for code, column in raw.get(read.WARNINGS_KEY, ()):
+                    warnings.add(Issue(row_number, column, code, _READ_WARNINGS.get(code, code)))
+                for issue in result.warnings:
+                    warnings.add(issue)
+                if result.rejects:
+                    report.rejected += 1
+                    for issue in result.rejects:
+                        rejects.add(issue)
+                    continue
+                fingerprint = _row_fingerprint(raw)
+                if fingerprint in seen:
+                    warnings.add(Issue(row_number, None, "duplicate_row",
+                                       "exact duplicate of an earlier row: loaded once"))
+                elif len(seen) < DUPLICATE_MEMORY:
+                    seen.add(fingerprint)
+                good_rows[row_number] = result
+                nodes.extend(result.nodes)
+                rels.extend(result.rels)
+            conflicts = writer.write(nodes, rels) if writer else set()
+            for row_number in sorted(conflicts):
+                rejects.add(Issue(row_number, None, "transfer_conflict",
+                                  "the transaction id is already used by a transfer between other accounts"))
+            report.rejected += len(conflicts)
+            report.loaded += len(good_rows) - len(conflicts)
+        report.status = "validated" if dry_run else "loaded"
+    except LoadError as exc:
+        report.status, report.message = "failed", str(exc)
+    except (ServiceUnavailable, SessionExpired, TransientError, OSError) as exc:
+        report.status = "failed"
+        report.message = (f"The database connection was lost while loading {path.name} near row {row_at} "
+                          f"({type(exc).__name__}); nothing is duplicated: load the file again to finish.")
+    except Neo4jError as exc:
+        report.status = "failed"
+        report.message = (f"The database refused the data of {path.name} near row {row_at}: "
+                          f"{(exc.message or str(exc.code)).splitlines()[0]}. Nothing is duplicated; load the file again once fixed.")
+    finally:
+        report.rejects_file = rejects.close()
+        report.warnings_file = warnings.close()
+        report.warnings = warnings.count
+        report.reasons = dict(rejects.by_code)
+        report.warning_reasons = dict(warnings.by_code)
+    if started:
+        try:
+            _finish_run(db, report, user)   # type: ignore[arg-type]
+        except (ServiceUnavailable, SessionExpired, Neo4jError, OSError):
+            pass  # the run stays 'running'; the next attempt records it as interrupted
+    return report
+
+
+def _is_jsonl(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return False
+    return head.startswith(b"{")

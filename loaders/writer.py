@@ -1,0 +1,213 @@
+"""Batched, idempotent writes of loader records (``UNWIND $rows`` + ``MERGE`` on keys).
+
+Every write is a MERGE on the schema's keys with deterministic property values, so
+loading a file twice, or again after a failure half-way, converges to the same graph.
+One chunk of rows is written in one transaction: nodes first, then relationships.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from neo4j import ManagedTransaction
+
+from graph import schema
+from graph.connection import GraphDB
+from loaders.records import NodeRecord, RelRecord
+
+#: Node properties set only when the node is created (the first sighting wins).
+CREATE_ONLY = ("name",)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    file: str
+    sha256: str
+    run_key: str
+
+    @property
+    def short(self) -> str:
+        return self.sha256[:12]
+
+
+def _plain(value: Any) -> Any:
+    """Tuples become lists; dates and local date-times go to Neo4j as they are."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+# ------------------------------------------------------------------ Cypher builders
+
+def node_merge_cypher(label: str) -> str:
+    key = schema.NODE_BY_LABEL[label].key
+    return (
+        f"UNWIND $rows AS row "
+        f"MERGE (n:{label} {{{key}: row.key}}) "
+        f"ON CREATE SET n.name = row.name, n.src_file = $file, n.src_sha256 = $sha, n.src_row = row.row "
+        f"SET n += row.props, "
+        f"    n.aliases = CASE WHEN row.name IS NULL OR row.name = n.name OR row.name IN coalesce(n.aliases, []) "
+        f"                THEN n.aliases ELSE coalesce(n.aliases, []) + row.name END, "
+        f"    n.load_runs = CASE WHEN $run IN coalesce(n.load_runs, []) THEN n.load_runs "
+        f"                  ELSE coalesce(n.load_runs, []) + $run END")
+
+
+#: Name-only organization references take the key of an existing organization of that name.
+RESOLVE_ORG_NAMES = (
+    "UNWIND $names AS name "
+    "MATCH (o:Organization) WHERE o.name = name "
+    "WITH name, collect(o.key) AS found WHERE size(found) = 1 "
+    "RETURN name, found[0] AS key")
+
+#: A registry row (keyed by credit code) takes over a node created earlier by name only.
+ADOPT_NAME_KEYS = (
+    "UNWIND $rows AS row "
+    "MATCH (o:Organization {key: 'name:' + row.name}) "
+    "WHERE NOT EXISTS { MATCH (:Organization {key: row.key}) } "
+    "SET o.key = row.key")
+
+
+_PROVENANCE_APPEND = (
+    "SET r += row.props, "
+    "    r.src_file = CASE WHEN $file IN r.src_file THEN r.src_file ELSE r.src_file + $file END, "
+    "    r.src_sha256 = CASE WHEN $sha IN r.src_sha256 THEN r.src_sha256 ELSE r.src_sha256 + $sha END, "
+    "    r.src_rows = r.src_rows + [ref IN row.refs WHERE NOT ref IN r.src_rows], "
+    "    r.load_runs = CASE WHEN $run IN r.load_runs THEN r.load_runs ELSE r.load_runs + $run END ")
+_PROVENANCE_NEW = ("SET t += row.props, t.src_file = [$file], t.src_sha256 = [$sha], t.src_rows = row.refs, "
+                   "t.load_runs = [$run] ")
+
+
+def rel_merge_cypher(rel_type: str, source: str, target: str, keyed: bool, merge_on: tuple[str, ...]) -> str:
+    src_key = schema.NODE_BY_LABEL[source].key
+    dst_key = schema.NODE_BY_LABEL[target].key
+    ends = (f"MATCH (a:{source} {{{src_key}: row.source}}) "
+            f"MATCH (b:{target} {{{dst_key}: row.target}}) ")
+    if keyed:
+        # Look the key up first (index seek), create when new, add provenance when it is the
+        # same transfer, and report it (not returned) when the key joins other accounts.
+        return (
+            f"UNWIND $rows AS row "
+            f"OPTIONAL MATCH (x)-[r:{rel_type} {{tx_key: row.key}}]->(y) "
+            f"WITH row, r, x.{src_key} = row.source AND y.{dst_key} = row.target AS same "
+            f"CALL {{ WITH row, r WITH row, r WHERE r IS NULL {ends}"
+            f"  CREATE (a)-[t:{rel_type} {{tx_key: row.key}}]->(b) {_PROVENANCE_NEW} }} "
+            f"CALL {{ WITH row, r, same WITH row, r WHERE r IS NOT NULL AND same {_PROVENANCE_APPEND} }} "
+            f"WITH row WHERE r IS NULL OR same "
+            f"UNWIND row.rows AS written RETURN written")
+    pattern = ", ".join(f"{p}: row.merge.{p}" for p in merge_on)
+    return (f"UNWIND $rows AS row {ends}"
+            f"MERGE (a)-[r:{rel_type}{' {' + pattern + '}' if pattern else ''}]->(b) "
+            f"ON CREATE SET r.src_file = [], r.src_sha256 = [], r.src_rows = [], r.load_runs = [] "
+            f"{_PROVENANCE_APPEND}"
+            f"WITH row UNWIND row.rows AS written RETURN written")
+
+
+# ------------------------------------------------------------------ the writer
+
+class GraphWriter:
+    """Writes chunks of records for one file. Remembers (boundedly) what it already wrote
+    in this run so repeated accounts and people are not merged again and again."""
+
+    def __init__(self, db: GraphDB, provenance: Provenance, *, memory: int = 400_000):
+        self.db = db
+        self.prov = provenance
+        self._seen: OrderedDict[tuple, int] = OrderedDict()
+        self._memory = memory
+        self._org_names: dict[str, str | None] = {}
+
+    def _remember(self, ident: tuple, fingerprint: int) -> bool:
+        """True when ident was already written with the same content in this run."""
+        if self._seen.get(ident) == fingerprint:
+            self._seen.move_to_end(ident)
+            return True
+        self._seen[ident] = fingerprint
+        if len(self._seen) > self._memory:
+            self._seen.popitem(last=False)
+        return False
+
+    def resolve_org_names(self, nodes: list[NodeRecord]) -> None:
+        """Point name-only organization references at an existing organization of that
+        name (e.g. the registry's, keyed by credit code). Mutates the records' keys."""
+        wanted = sorted({n.props["name"] for n in nodes if n.label == "Organization" and n.resolve_by_name
+                         and n.props.get("name") and n.props["name"] not in self._org_names})
+        if wanted:
+            found = {r["name"]: r["key"] for r in self.db.read(RESOLVE_ORG_NAMES, {"names": wanted})}
+            for name in wanted:
+                self._org_names[name] = found.get(name)
+        for n in nodes:
+            if n.label == "Organization" and n.resolve_by_name:
+                key = self._org_names.get(n.props.get("name"))
+                if key:
+                    n.key = key
+
+    def write(self, nodes: list[NodeRecord], rels: list[RelRecord]) -> set[int]:
+        """Write one chunk in one transaction; returns row numbers whose keyed relationship
+        conflicted with an existing one (those rows are reported as rejects)."""
+        self.resolve_org_names(nodes)
+        node_batches: dict[str, dict[str, dict]] = {}
+        adopt: list[dict] = []
+        for n in nodes:
+            batch = node_batches.setdefault(n.label, {})
+            props = {k: _plain(v) for k, v in n.props.items() if k not in CREATE_ONLY and v is not None}
+            entry = batch.get(n.key)
+            if entry is None:
+                batch[n.key] = {"key": n.key, "name": n.props.get("name"), "row": n.row, "props": props}
+            else:
+                entry["props"].update(props)
+            if n.adopt_name_key:
+                adopt.append({"key": n.key, "name": n.props["name"]})
+        rel_batches: dict[tuple, list[dict]] = {}
+        keyed_in_chunk: dict[str, dict] = {}
+        conflicts: set[int] = set()
+        for r in rels:
+            ref = f"{self.prov.short}:{r.row}"
+            # A keyed relationship (a transfer) records every statement line it was read
+            # from; any other records the first row per file that showed it.
+            ident = (r.type, r.source.label, r.source.key, r.target.label, r.target.key,
+                     tuple(sorted(r.merge_on.items())), r.key, ref if r.key else None)
+            if self._remember(ident, 0):
+                continue
+            if r.key is not None and r.key in keyed_in_chunk:
+                same = keyed_in_chunk[r.key]
+                if (same["source"], same["target"]) == (r.source.key, r.target.key):
+                    same["refs"].append(ref)
+                    same["rows"].append(r.row)
+                else:
+                    conflicts.add(r.row)
+                continue
+            group = (r.type, r.source.label, r.target.label, r.key is not None, tuple(sorted(r.merge_on)))
+            entry = {"source": r.source.key, "target": r.target.key, "key": r.key, "merge": r.merge_on,
+                     "props": {k: _plain(v) for k, v in r.props.items() if v is not None},
+                     "refs": [ref], "rows": [r.row]}
+            if r.key is not None:
+                keyed_in_chunk[r.key] = entry
+            rel_batches.setdefault(group, []).append(entry)
+        node_rows = {}
+        for label, batch in node_batches.items():
+            rows = [e for e in batch.values()
+                    if not self._remember(("node", label, e["key"]), hash(repr(sorted(e["props"].items()))))]
+            if rows:
+                node_rows[label] = rows
+
+        params = {"file": self.prov.file, "sha": self.prov.sha256, "run": self.prov.run_key}
+
+        def work(tx: ManagedTransaction) -> set[int]:
+            if adopt:
+                tx.run(ADOPT_NAME_KEYS, rows=adopt).consume()
+            for label, rows in node_rows.items():
+                tx.run(node_merge_cypher(label), rows=rows, **params).consume()
+            rejected = set(conflicts)
+            for (rel_type, source, target, keyed, merge_on), rows in rel_batches.items():
+                result = tx.run(rel_merge_cypher(rel_type, source, target, keyed, merge_on), rows=rows, **params)
+                written = {rec["written"] for rec in result}
+                if keyed:
+                    rejected |= {n for row in rows for n in row["rows"]} - written
+            return rejected
+
+        try:
+            with self.db.driver.session(database=self.db.database) as session:
+                return session.execute_write(work)
+        except Exception:
+            self._seen.clear()   # nothing of this chunk may count as written
+            self._org_names.clear()
+            raise
