@@ -147,6 +147,32 @@ def _print_load_report(report) -> None:
         print(f"  warnings: {report.warnings_file}")
 
 
+# ---------------------------------------------------------------- demo
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from demo.case import demo_dir, load_files
+    from demo.generate import generate_case
+
+    settings = _settings_for(args)
+    out = args.out or demo_dir(settings, args.scale, args.seed)
+    summary = generate_case(Path(out), scale=args.scale, seed=args.seed)
+    counts = summary["counts"]
+    print(f"Demo case written to {out} (seed {args.seed}, scale {args.scale:g}): "
+          f"{counts['organizations']} organizations, {counts['people']:,} people, "
+          f"{counts['transfers']:,} transfers, {counts['events']} events, {counts['leads']} leads.")
+    if args.no_load:
+        return 0
+    from graph import admin
+    from graph.connection import connect
+
+    with connect(settings) as db:
+        admin.init_db(db)
+        reports = load_files(db, Path(out), user=settings.user, report_dir=Path(out) / "load-reports")
+    for report in reports:
+        _print_load_report(report)
+    return 1 if any(r.status == "failed" for r in reports) else 0
+
+
 # ---------------------------------------------------------------- up
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -216,19 +242,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_local_server_options(load, port=True)
     load.set_defaults(func=cmd_load)
 
+    demo = sub.add_parser("demo", help="write the fictional demo case (and load it)")
+    demo.add_argument("--scale", type=float, default=1.0, help="size factor (1 = ~20,000 transfers; 50 = ~1,000,000)")
+    demo.add_argument("--seed", type=int, default=7, help="same seed, identical files")
+    demo.add_argument("--out", type=Path, help="folder for the files (default: the user's data folder)")
+    demo.add_argument("--no-load", action="store_true", help="only write the files")
+    _add_local_server_options(demo, port=True)
+    demo.set_defaults(func=cmd_demo)
+
     up = sub.add_parser("up", help="start the local Neo4j if needed, create the schema, "
                                    "load the demo case when the database is empty")
     up.add_argument("--no-demo", action="store_true", help="do not load the demo case")
     _add_local_server_options(up, port=True)
     up.set_defaults(func=cmd_up)
 
-    for extension in _EXTENSIONS:
-        extension(sub)
     return parser
-
-
-#: Further subcommands register here: functions taking the subparsers object.
-_EXTENSIONS: list = []
 
 
 def main(argv: list[str] | None = None) -> int:

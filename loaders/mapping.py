@@ -13,6 +13,7 @@ another for any other layout (format: ``docs/mapping-format.md``). A mapping has
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import re
@@ -66,6 +67,7 @@ class Field:
     required: bool = False
     nonzero: bool = False
     negative_reverses: bool = False
+    epoch: str | None = None          # day_number: the date of day 0
 
 
 class Values(dict):
@@ -96,11 +98,11 @@ def _convert(f: Field, raw: Any, column: str, values: Values) -> Any:
     if text is None:
         return None
     kind = f.type
+    if kind in ("string", "text", "name", "address") and clean.looks_like_formula(text):
+        values.warnings.append(Issue(values.row, column, "formula_text",
+                                     "looks like a spreadsheet formula; stored as text, neutralised in exports",
+                                     text[:200]))
     if kind in ("string", "text"):
-        if clean.looks_like_formula(text):
-            values.warnings.append(Issue(values.row, column, "formula_text",
-                                         "looks like a spreadsheet formula; stored as text, neutralised in exports",
-                                         text[:200]))
         return text
     if kind == "name":
         return _name(text)
@@ -139,6 +141,12 @@ def _convert(f: Field, raw: Any, column: str, values: Values) -> Any:
         except ValueError as exc:
             raise Reject(column, "bad_date", str(exc), text) from None
         return value
+    if kind == "day_number":          # simulation steps or day offsets -> a date-time
+        try:
+            days = int(float(text))
+            return dt.datetime.fromisoformat(f.epoch or "2000-01-01") + dt.timedelta(days=days)
+        except ValueError:
+            raise Reject(column, "bad_date", "not a day number", text) from None
     if kind == "direction":
         direction = clean.direction_of(text)
         if direction is None:

@@ -1,0 +1,271 @@
+"""Loaders against the real test server: the bad-input corpus, idempotency, overlapping
+statements, cash, provenance, LoadRun, FollowTheMoney, mappings, the CLI contract."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from graph import admin
+from loaders.pipeline import load_file
+from tests.conftest import FIXTURES, ROOT
+
+BAD = FIXTURES / "bad"
+EXPECTED = yaml.safe_load((BAD / "expected.yaml").read_text(encoding="utf-8"))["files"]
+SAMPLES = FIXTURES / "samples"
+
+BANK_HEADER = ("交易卡号,交易账号,账户开户名称,开户人证件号码,交易时间,交易金额,交易余额,收付标志,交易对手账卡号,"
+               "对手户名,对手身份证号,对手开户银行,摘要说明,交易流水号,交易网点,现金标志")
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def counts(db) -> dict:
+    stats = admin.stats(db)
+    return {**stats["nodes"], **stats["relationships"]}
+
+
+# ------------------------------------------------------------------ the bad-input corpus
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_input_corpus(name, clean_db, tmp_path):
+    entry, expect = EXPECTED[name], EXPECTED[name]["expect"]
+    report = load_file(clean_db, BAD / name, kind=entry["kind"], report_dir=tmp_path)
+    if expect.get("fatal"):
+        assert report.status == "failed", report
+        assert expect["message_contains"] in report.message
+        assert name in report.message or Path(name).stem in report.message
+        assert counts(clean_db)["TRANSFER"] == 0 and counts(clean_db)["Person"] == 0, "nothing half-loaded"
+        return
+    assert report.status == "loaded", report.message
+    assert report.read == entry["read_rows"]
+    assert expect["min_rejected"] <= report.rejected <= expect["max_rejected"]
+    assert set(report.reasons) <= set(expect["reasons"]) and set(expect["reasons"]) <= set(report.reasons)
+    assert set(expect.get("warnings", [])) <= set(report.warning_reasons), report.warning_reasons
+    assert report.warnings >= expect.get("warnings_min", 0)
+    if "warnings_max" in expect:
+        assert report.warnings <= expect["warnings_max"], report.warning_reasons
+    assert report.loaded + report.rejected == report.read
+    if report.rejected:
+        with open(report.rejects_file, encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+        assert len({r["row"] for r in rows}) == report.rejected
+        assert all(r["file"] == name and r["row"].isdigit() and r["code"] in expect["reasons"] for r in rows)
+    if expect.get("keyed_by_id"):
+        keys = {r["k"] for r in clean_db.read("MATCH (p:Person) RETURN p.key AS k")}
+        assert keys == {"500103198503121234", "500104199007184560"} or all(k.isdigit() for k in keys)
+        assert not any(k.startswith(("np:", "ns:")) for k in keys)
+
+
+# ------------------------------------------------------------------ bank statements
+
+def bank_rows(*rows: str) -> str:
+    return BANK_HEADER + "\n" + "\n".join(rows) + "\n"
+
+
+PAYER_LINE = ("6222020000000001,,张三,110101199003077774,2024-03-05 14:03:22,1000.00,5000.00,出,6222020000000002,"
+              "李四,,中国工商银行重庆分行,会费,TX0001,渝中支行,")
+PAYEE_LINE = ("6222020000000002,,李四,,2024/3/5 14:03:22,\"1,000.00\",8000.00,进,6222020000000001,张三,"
+              "110101199003077774,中国建设银行,会费,TX0001,江北支行,")
+
+
+def test_overlapping_statements_make_one_transfer(clean_db, tmp_path):
+    payer = write(tmp_path / "payer.csv", bank_rows(PAYER_LINE), "gbk")
+    payee = write(tmp_path / "payee.csv", bank_rows(PAYEE_LINE))
+    assert load_file(clean_db, payer, report_dir=tmp_path).status == "loaded"
+    report = load_file(clean_db, payee, report_dir=tmp_path)
+    assert report.status == "loaded" and report.kind == "bank"
+    rows = clean_db.read("MATCH (a:BankAccount)-[t:TRANSFER]->(b:BankAccount) RETURN a.key AS a, b.key AS b, "
+                         "t.amount AS amount, t.src_file AS files, t.src_rows AS src_rows, t.tx_key AS k")
+    assert len(rows) == 1
+    t = rows[0]
+    assert (t["a"], t["b"], t["amount"]) == ("6222020000000001", "6222020000000002", 1000.0)
+    assert sorted(t["files"]) == ["payee.csv", "payer.csv"] and len(t["src_rows"]) == 2
+    holders = clean_db.read("MATCH (p:Person)-[:HOLDS]->(a:BankAccount {key: '6222020000000001'}) "
+                            "RETURN p.key AS k, p.name AS name")
+    assert holders == [{"k": "110101199003077774", "name": "张三"}]
+
+
+def test_same_transfer_without_id_dedupes_by_accounts_time_amount(clean_db, tmp_path):
+    payer = PAYER_LINE.replace("TX0001", "")
+    payee = PAYEE_LINE.replace("TX0001", "")
+    path = write(tmp_path / "both.csv", bank_rows(payer, payee))
+    report = load_file(clean_db, path, report_dir=tmp_path)
+    assert report.status == "loaded" and report.loaded == 2
+    assert counts(clean_db)["TRANSFER"] == 1
+
+
+def test_cash_rows_are_kept_and_traceable(clean_db, tmp_path):
+    cash = ("6222020000000001,,张三,110101199003077774,2024-03-06 09:00:00,500.00,4500.00,出,,,,,ATM取款,TX0002,"
+            "解放碑ATM,现金")
+    report = load_file(clean_db, write(tmp_path / "cash.csv", bank_rows(PAYER_LINE, cash)), report_dir=tmp_path)
+    assert report.loaded == 2
+    rows = clean_db.read("MATCH (:BankAccount {key: '6222020000000001'})-[t:TRANSFER {cash: true}]->(c) "
+                         "RETURN c.key AS k, c.kind AS kind, t.amount AS amount")
+    assert rows == [{"k": "CASH:6222020000000001", "kind": "cash", "amount": 500.0}]
+
+
+def test_reloading_changes_no_count_and_dry_run_writes_nothing(clean_db, tmp_path):
+    path = write(tmp_path / "s.csv", bank_rows(PAYER_LINE, PAYEE_LINE.replace("TX0001", "TX0003")), "gbk")
+    dry = load_file(clean_db, path, dry_run=True, report_dir=tmp_path)
+    assert dry.status == "validated" and dry.loaded == 2
+    assert admin.stats(clean_db)["total"]["nodes"] == 0
+    load_file(clean_db, path, report_dir=tmp_path, user="王警官")
+    first = counts(clean_db)
+    again = load_file(clean_db, path, report_dir=tmp_path, user="王警官")
+    assert again.status == "loaded" and counts(clean_db) == first
+    run = clean_db.read("MATCH (r:LoadRun) RETURN r { .* } AS r")
+    assert len(run) == 1
+    run = run[0]["r"]
+    assert run["status"] == "loaded" and run["sha256"] == again.sha256 and run["user"] == "王警官"
+    assert (run["read"], run["loaded"], run["rejected"]) == (2, 2, 0) and len(run["attempts"]) == 4
+
+
+def test_provenance_on_nodes_and_relationships(clean_db, tmp_path):
+    path = write(tmp_path / "p.csv", bank_rows(PAYER_LINE))
+    report = load_file(clean_db, path, report_dir=tmp_path)
+    node = clean_db.read("MATCH (a:BankAccount {key: '6222020000000001'}) RETURN a { .* } AS a")[0]["a"]
+    assert (node["src_file"], node["src_sha256"], node["src_row"]) == ("p.csv", report.sha256, 2)
+    assert node["load_runs"] == [report.run_key]
+    rel = clean_db.read("MATCH ()-[t:TRANSFER]->() RETURN t { .* } AS t")[0]["t"]
+    assert rel["src_file"] == ["p.csv"] and rel["src_sha256"] == [report.sha256]
+    assert rel["src_rows"] == [f"{report.sha256[:12]}:2"] and rel["load_runs"] == [report.run_key]
+
+
+def test_formula_text_is_kept_verbatim(clean_db, tmp_path):
+    line = PAYER_LINE.replace("会费", '=HYPERLINK("http://x"')
+    line = line.replace('=HYPERLINK("http://x"', '"=HYPERLINK(""http://x"")"')
+    report = load_file(clean_db, write(tmp_path / "f.csv", bank_rows(line)), report_dir=tmp_path)
+    assert report.warning_reasons == {"formula_text": 1}
+    memo = clean_db.read("MATCH ()-[t:TRANSFER]->() RETURN t.memo AS m")[0]["m"]
+    assert memo == '=HYPERLINK("http://x")'
+
+
+def test_conflicting_transaction_id_is_rejected_not_merged(clean_db, tmp_path):
+    other = PAYER_LINE.replace("6222020000000002", "6222020000000009")
+    report = load_file(clean_db, write(tmp_path / "c.csv", bank_rows(PAYER_LINE, other)), report_dir=tmp_path)
+    assert report.reasons == {"transfer_conflict": 1} and report.loaded == 1
+    assert counts(clean_db)["TRANSFER"] == 1
+
+
+# ------------------------------------------------------------------ other kinds
+
+def test_roster_before_registry_gives_one_organization(clean_db, tmp_path):
+    roster = write(tmp_path / "roster.csv", "组织名称,姓名,身份证号,手机号,职务,加入日期,缴费金额\n"
+                   "中华精准扶贫促进会(重庆),张三,110101199003077774,13800138000,会长,2021-01-01,\n"
+                   "中华精准扶贫促进会（重庆）,李四,,13900139000,会员,2021-02-01,200\n")
+    registry = write(tmp_path / "registry.csv", "名称,统一社会信用代码,登记状态,登记日期,撤销或注销日期,类型,业务范围,"
+                     "登记管理机关,法定代表人,住所\n中华精准扶贫促进会（重庆）,51500000MJP0000017,撤销,2015-03-01,"
+                     "2022-05-06,社会团体,扶贫,重庆市民政局,张三,重庆市渝中区解放碑路18号\n")
+    from loaders.clean import check_credit_code
+    if not check_credit_code("51500000MJP0000017").valid:
+        from stdnum.cn import uscc
+        code = "51500000MJP000001"
+        code += uscc.calc_check_digit(code)
+        registry.write_text(registry.read_text(encoding="utf-8").replace("51500000MJP0000017", code), encoding="utf-8")
+    assert load_file(clean_db, roster, report_dir=tmp_path).status == "loaded"
+    assert load_file(clean_db, registry, report_dir=tmp_path).status == "loaded"
+    orgs = clean_db.read("MATCH (o:Organization) RETURN o.key AS k, o.name AS n, o.status AS s")
+    assert len(orgs) == 1 and orgs[0]["n"] == "中华精准扶贫促进会（重庆）" and orgs[0]["s"] == "撤销"
+    assert not orgs[0]["k"].startswith("name:")
+    roles = clean_db.read("MATCH (p:Person)-[l:LEADS]->(:Organization) RETURN p.name AS n, l.role AS r ORDER BY r")
+    assert {"n": "张三", "r": "会长"} in roles
+    members = clean_db.read("MATCH (p:Person)-[m:MEMBER_OF]->() RETURN p.key AS k, m.fee AS fee")
+    assert members == [{"k": "np:李四|13900139000", "fee": 200.0}]
+
+
+def test_people_without_id_are_not_merged_on_name_alone(clean_db, tmp_path):
+    header = "组织名称,姓名,身份证号,手机号,职务,加入日期,缴费金额\n"
+    one = write(tmp_path / "one.csv", header + "甲协会,王伟,,,会员,,\n")
+    two = write(tmp_path / "two.csv", header + "乙协会,王伟,,,会员,,\n")
+    load_file(clean_db, one, report_dir=tmp_path)
+    load_file(clean_db, two, report_dir=tmp_path)
+    assert counts(clean_db)["Person"] == 2
+
+
+def test_events_leads_blacklist(clean_db, tmp_path):
+    write(tmp_path / "events.csv", "组织名称,活动名称,类型,日期,地点,参与人数,收费或募集金额,参与人员\n"
+          "重庆市一带一路促进会,年度庆典,庆典,2023年5月6日,重庆市渝中区解放碑路18号,300,\"¥120,000\",张三、李四\n")
+    write(tmp_path / "leads.csv", "线索编号,来源,受理日期,涉及组织,涉及人员,内容摘要\n"
+          "XS-001,举报投诉,2023/6/1,重庆市一带一路促进会,张三,以一带一路名义收取会费\n")
+    write(tmp_path / "blacklist.csv", "姓名,身份证号,列入日期,原因,关联组织\n"
+          "张三,110101199003077774,2022-01-01,非法集资,重庆市一带一路促进会\n")
+    for name in ("events.csv", "leads.csv", "blacklist.csv"):
+        report = load_file(clean_db, tmp_path / name, report_dir=tmp_path)
+        assert report.status == "loaded" and report.rejected == 0, report
+    event = clean_db.read("MATCH (o:Organization)-[:ORGANIZED]->(e:Event)-[:HELD_AT]->(a:Address) "
+                          "RETURN o.name AS o, e.amount AS amount, e.participants AS n, e.date AS d, a.district AS district")
+    assert event[0]["amount"] == 120000.0 and event[0]["n"] == 300 and str(event[0]["d"]) == "2023-05-06"
+    assert event[0]["district"] == "渝中区"
+    assert clean_db.read("MATCH (:Person)-[:ATTENDED]->(:Event) RETURN count(*) AS c")[0]["c"] == 2
+    lead = clean_db.read("MATCH (l:Lead)-[:CONCERNS]->(o:Organization) RETURN l.source AS s, o.name AS o")
+    assert lead == [{"s": "举报投诉", "o": "重庆市一带一路促进会"}]
+    listed = clean_db.read("MATCH (b:BlacklistEntry)-[:LISTS]->(p:Person) RETURN p.key AS k, p.blacklisted AS bl")
+    assert listed == [{"k": "110101199003077774", "bl": True}]
+    assert counts(clean_db)["Organization"] == 1
+
+
+def test_ftm_entities_and_payments(clean_db, tmp_path):
+    report = load_file(clean_db, SAMPLES / "ftm_sample.jsonl", report_dir=tmp_path)
+    assert report.kind == "ftm" and report.status == "loaded", report
+    assert report.reasons == {"bad_json": 1}
+    c = counts(clean_db)
+    assert (c["TRANSFER"], c["MEMBER_OF"], c["LEADS"], c["FAMILY_OF"], c["ASSOCIATE_OF"], c["LINKED_TO"]) == (2, 1, 1, 1, 1, 1)
+    named = clean_db.read("MATCH (a:BankAccount {key: 'CN0012345678'})-[t:TRANSFER]->(b) RETURN b.key AS b, t.amount AS m")
+    assert named == [{"b": "CN0098765432", "m": 50000.0}]
+    virtual = clean_db.read("MATCH (p)-[:HOLDS]->(a:BankAccount {kind: 'virtual'})-[t:TRANSFER]->(b)<-[:HOLDS]-(q) "
+                            "RETURN p.name AS p, q.name AS q, t.amount AS m")
+    assert virtual == [{"p": "赵六", "q": "重庆国际文化交流协会", "m": 8800.0}]
+    assert clean_db.read("MATCH (:Person {name: '赵六'})-[:HOLDS]->(a:BankAccount {key: 'CN0012345678'}) "
+                         "RETURN count(*) AS c")[0]["c"] == 1
+
+
+def test_declarative_mapping_for_amlsim_layout(clean_db, tmp_path):
+    mapping = ROOT / "docs" / "examples" / "amlsim-transactions.yaml"
+    report = load_file(clean_db, SAMPLES / "amlsim_tx.csv", mapping_file=mapping, report_dir=tmp_path)
+    assert report.status == "loaded" and report.kind == "amlsim-tx", report.message
+    assert counts(clean_db)["TRANSFER"] == report.loaded == 6
+    cycle = clean_db.read("MATCH (a:BankAccount {key: '24'})-[:TRANSFER]->(:BankAccount)-[:TRANSFER]->"
+                          "(:BankAccount)-[:TRANSFER]->(a) RETURN count(*) AS c")
+    assert cycle[0]["c"] >= 1
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "datasets" / "amlsim" / "sample-outputs" / "tx.csv").exists(),
+                    reason="optional: the shared AMLSim sample is not beside the project")
+def test_amlsim_shared_sample_loads_with_the_documented_mapping(clean_db, tmp_path):
+    sample = ROOT.parent / "shared" / "datasets" / "amlsim" / "sample-outputs" / "tx.csv"
+    report = load_file(clean_db, sample, mapping_file=ROOT / "docs" / "examples" / "amlsim-transactions.yaml",
+                       report_dir=tmp_path)
+    assert report.status == "loaded" and report.loaded == 45 and counts(clean_db)["TRANSFER"] == 45
+
+
+def test_unknown_layout_asks_for_kind(clean_db, tmp_path):
+    path = write(tmp_path / "odd.csv", "甲,乙,丙\n1,2,3\n")
+    report = load_file(clean_db, path, report_dir=tmp_path)
+    assert report.status == "failed" and "--kind" in report.message and "odd.csv" in report.message
+
+
+def test_cli_load_json_contract(neo4j_server, db, tmp_path):
+    admin.wipe(db)
+    path = write(tmp_path / "cli.csv", bank_rows(PAYER_LINE, PAYEE_LINE.replace("2024/3/5", "notadate")), "gbk")
+    env = {**os.environ, "NEO4J_URI": neo4j_server.uri, "NEO4J_PASSWORD": neo4j_server.password()}
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "load", str(path), "--json", "--report-dir",
+                           str(tmp_path)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    files = json.loads(proc.stdout)["files"]
+    assert {"file", "sha256", "kind", "read", "loaded", "rejected", "warnings", "rejects_file", "status"} <= set(files[0])
+    assert (files[0]["kind"], files[0]["read"], files[0]["loaded"], files[0]["rejected"]) == ("bank", 2, 1, 1)
+    missing = write(tmp_path / "missing.csv", "交易卡号,交易时间\n1,2024-01-01\n")
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "load", str(missing), "--kind", "bank", "--json",
+                           "--report-dir", str(tmp_path)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["files"][0]["status"] == "failed"
