@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -189,35 +190,35 @@ def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mappin
             started = True
             writer = GraphWriter(db, Provenance(path.name, report.sha256, report.run_key))
         seen: set[int] = set()
-        for chunk, results in chunks:
-            nodes, rels, good_rows = [], [], {}
-            for (row_number, raw), result in zip(chunk, results):
-                row_at = row_number
-                report.read += 1
-                for code, column in raw.get(read.WARNINGS_KEY, ()):
-                    warnings.add(Issue(row_number, column, code, _READ_WARNINGS.get(code, code)))
-                for issue in result.warnings:
-                    warnings.add(issue)
-                if result.rejects:
-                    report.rejected += 1
-                    for issue in result.rejects:
-                        rejects.add(issue)
-                    continue
-                fingerprint = _row_fingerprint(raw)
-                if fingerprint in seen:
-                    warnings.add(Issue(row_number, None, "duplicate_row",
-                                       "exact duplicate of an earlier row: loaded once"))
-                elif len(seen) < DUPLICATE_MEMORY:
-                    seen.add(fingerprint)
-                good_rows[row_number] = result
-                nodes.extend(result.nodes)
-                rels.extend(result.rels)
-            conflicts = writer.write(nodes, rels) if writer else set()
-            for row_number in sorted(conflicts):
-                rejects.add(Issue(row_number, None, "transfer_conflict",
-                                  "the transaction id is already used by a transfer between other accounts"))
-            report.rejected += len(conflicts)
-            report.loaded += len(good_rows) - len(conflicts)
+        behind = _WriteBehind(writer, report, rejects)
+        try:
+            for chunk, results in chunks:
+                nodes, rels, good = [], [], 0
+                for (row_number, raw), result in zip(chunk, results):
+                    row_at = row_number
+                    report.read += 1
+                    for code, column in raw.get(read.WARNINGS_KEY, ()):
+                        warnings.add(Issue(row_number, column, code, _READ_WARNINGS.get(code, code)))
+                    for issue in result.warnings:
+                        warnings.add(issue)
+                    if result.rejects:
+                        report.rejected += 1
+                        for issue in result.rejects:
+                            rejects.add(issue)
+                        continue
+                    fingerprint = _row_fingerprint(raw)
+                    if fingerprint in seen:
+                        warnings.add(Issue(row_number, None, "duplicate_row",
+                                           "exact duplicate of an earlier row: loaded once"))
+                    elif len(seen) < DUPLICATE_MEMORY:
+                        seen.add(fingerprint)
+                    good += 1
+                    nodes.extend(result.nodes)
+                    rels.extend(result.rels)
+                behind.submit(nodes, rels, good)
+            behind.settle()
+        finally:
+            behind.close()
         report.status = "validated" if dry_run else "loaded"
     except LoadError as exc:
         report.status, report.message = "failed", str(exc)
@@ -241,6 +242,41 @@ def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mappin
         except (ServiceUnavailable, SessionExpired, Neo4jError, OSError):
             pass  # the run stays 'running'; the next attempt records it as interrupted
     return report
+
+
+class _WriteBehind:
+    """Writes chunk N on a worker thread while the caller reads and cleans chunk N+1
+    (the database and the Python side then use both cores). At most one chunk is in
+    flight, so memory stays bounded; the writer's state is only touched by the worker."""
+
+    def __init__(self, writer: GraphWriter | None, report: FileReport, rejects: _IssueLog):
+        self.writer, self.report, self.rejects = writer, report, rejects
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orgtrace-writer") if writer else None
+        self.pending: tuple[Future, int] | None = None
+
+    def submit(self, nodes: list, rels: list, good: int) -> None:
+        if self.pool is None:
+            self.report.loaded += good
+            return
+        self.settle()
+        self.pending = (self.pool.submit(self.writer.write, nodes, rels), good)  # type: ignore[union-attr]
+
+    def settle(self) -> None:
+        """Wait for the chunk in flight; count it; raise its error if it failed."""
+        if self.pending is None:
+            return
+        future, good = self.pending
+        self.pending = None
+        conflicts = future.result()
+        for row_number in sorted(conflicts):
+            self.rejects.add(Issue(row_number, None, "transfer_conflict",
+                                   "the transaction id is already used by a transfer between other accounts"))
+        self.report.rejected += len(conflicts)
+        self.report.loaded += good - len(conflicts)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _is_jsonl(path: Path) -> bool:

@@ -38,6 +38,18 @@ def _plain(value: Any) -> Any:
 
 
 # ------------------------------------------------------------------ Cypher builders
+# Two paths: new keys are CREATEd with all their properties in one SET (fast, the common
+# case in a first load); keys that already exist are updated by MERGE-style queries that
+# append provenance. Which keys exist is asked first, in the same transaction.
+
+def existing_nodes_cypher(label: str) -> str:
+    key = schema.NODE_BY_LABEL[label].key
+    return f"UNWIND $keys AS k MATCH (n:{label} {{{key}: k}}) RETURN k"
+
+
+def create_nodes_cypher(label: str) -> str:
+    return f"UNWIND $rows AS row CREATE (n:{label}) SET n = row.props"
+
 
 def node_merge_cypher(label: str) -> str:
     key = schema.NODE_BY_LABEL[label].key
@@ -66,47 +78,45 @@ ADOPT_NAME_KEYS = (
     "WHERE NOT EXISTS { MATCH (:Organization {key: row.key}) } "
     "SET o.key = row.key")
 
-
 _PROVENANCE_APPEND = (
     "SET r += row.props, "
     "    r.src_file = CASE WHEN $file IN r.src_file THEN r.src_file ELSE r.src_file + $file END, "
     "    r.src_sha256 = CASE WHEN $sha IN r.src_sha256 THEN r.src_sha256 ELSE r.src_sha256 + $sha END, "
     "    r.src_rows = r.src_rows + [ref IN row.refs WHERE NOT ref IN r.src_rows], "
     "    r.load_runs = CASE WHEN $run IN r.load_runs THEN r.load_runs ELSE r.load_runs + $run END ")
-_PROVENANCE_NEW = ("SET t += row.props, t.src_file = [$file], t.src_sha256 = [$sha], t.src_rows = row.refs, "
-                   "t.load_runs = [$run] ")
 
 
-def rel_merge_cypher(rel_type: str, source: str, target: str, keyed: bool, merge_on: tuple[str, ...]) -> str:
-    src_key = schema.NODE_BY_LABEL[source].key
-    dst_key = schema.NODE_BY_LABEL[target].key
-    ends = (f"MATCH (a:{source} {{{src_key}: row.source}}) "
-            f"MATCH (b:{target} {{{dst_key}: row.target}}) ")
-    if keyed:
-        # Look the key up first (index seek), create when new, add provenance when it is the
-        # same transfer, and report it (not returned) when the key joins other accounts.
-        return (
-            f"UNWIND $rows AS row "
-            f"OPTIONAL MATCH (x)-[r:{rel_type} {{tx_key: row.key}}]->(y) "
-            f"WITH row, r, x.{src_key} = row.source AND y.{dst_key} = row.target AS same "
-            f"CALL {{ WITH row, r WITH row, r WHERE r IS NULL {ends}"
-            f"  CREATE (a)-[t:{rel_type} {{tx_key: row.key}}]->(b) {_PROVENANCE_NEW} }} "
-            f"CALL {{ WITH row, r, same WITH row, r WHERE r IS NOT NULL AND same {_PROVENANCE_APPEND} }} "
-            f"WITH row WHERE r IS NULL OR same "
-            f"UNWIND row.rows AS written RETURN written")
+def _ends(source: str, target: str) -> str:
+    return (f"MATCH (a:{source} {{{schema.NODE_BY_LABEL[source].key}: row.source}}) "
+            f"MATCH (b:{target} {{{schema.NODE_BY_LABEL[target].key}: row.target}}) ")
+
+
+def existing_keyed_cypher(rel_type: str, key: str) -> str:
+    return (f"UNWIND $keys AS k MATCH (a)-[r:{rel_type} {{{key}: k}}]->(b) "
+            f"RETURN k, a.key AS source, b.key AS target")
+
+
+def create_keyed_cypher(rel_type: str, source: str, target: str) -> str:
+    return f"UNWIND $rows AS row {_ends(source, target)}CREATE (a)-[r:{rel_type}]->(b) SET r = row.props"
+
+
+def update_keyed_cypher(rel_type: str, key: str) -> str:
+    return f"UNWIND $rows AS row MATCH ()-[r:{rel_type} {{{key}: row.key}}]->() {_PROVENANCE_APPEND}"
+
+
+def rel_merge_cypher(rel_type: str, source: str, target: str, merge_on: tuple[str, ...]) -> str:
     pattern = ", ".join(f"{p}: row.merge.{p}" for p in merge_on)
-    return (f"UNWIND $rows AS row {ends}"
+    return (f"UNWIND $rows AS row {_ends(source, target)}"
             f"MERGE (a)-[r:{rel_type}{' {' + pattern + '}' if pattern else ''}]->(b) "
             f"ON CREATE SET r.src_file = [], r.src_sha256 = [], r.src_rows = [], r.load_runs = [] "
-            f"{_PROVENANCE_APPEND}"
-            f"WITH row UNWIND row.rows AS written RETURN written")
+            f"{_PROVENANCE_APPEND}")
 
 
 # ------------------------------------------------------------------ the writer
 
 class GraphWriter:
     """Writes chunks of records for one file. Remembers (boundedly) what it already wrote
-    in this run so repeated accounts and people are not merged again and again."""
+    in this run so repeated accounts and people are not written again and again."""
 
     def __init__(self, db: GraphDB, provenance: Provenance, *, memory: int = 400_000):
         self.db = db
@@ -141,67 +151,39 @@ class GraphWriter:
                     n.key = key
 
     def write(self, nodes: list[NodeRecord], rels: list[RelRecord]) -> set[int]:
-        """Write one chunk in one transaction; returns row numbers whose keyed relationship
-        conflicted with an existing one (those rows are reported as rejects)."""
+        """Write one chunk in one transaction; returns the row numbers whose keyed
+        relationship conflicts with an existing one (reported as rejects)."""
         self.resolve_org_names(nodes)
-        node_batches: dict[str, dict[str, dict]] = {}
-        adopt: list[dict] = []
-        for n in nodes:
-            batch = node_batches.setdefault(n.label, {})
-            props = {k: _plain(v) for k, v in n.props.items() if k not in CREATE_ONLY and v is not None}
-            entry = batch.get(n.key)
-            if entry is None:
-                batch[n.key] = {"key": n.key, "name": n.props.get("name"), "row": n.row, "props": props}
-            else:
-                entry["props"].update(props)
-            if n.adopt_name_key:
-                adopt.append({"key": n.key, "name": n.props["name"]})
-        rel_batches: dict[tuple, list[dict]] = {}
-        keyed_in_chunk: dict[str, dict] = {}
-        conflicts: set[int] = set()
-        for r in rels:
-            ref = f"{self.prov.short}:{r.row}"
-            # A keyed relationship (a transfer) records every statement line it was read
-            # from; any other records the first row per file that showed it.
-            ident = (r.type, r.source.label, r.source.key, r.target.label, r.target.key,
-                     tuple(sorted(r.merge_on.items())), r.key, ref if r.key else None)
-            if self._remember(ident, 0):
-                continue
-            if r.key is not None and r.key in keyed_in_chunk:
-                same = keyed_in_chunk[r.key]
-                if (same["source"], same["target"]) == (r.source.key, r.target.key):
-                    same["refs"].append(ref)
-                    same["rows"].append(r.row)
-                else:
-                    conflicts.add(r.row)
-                continue
-            group = (r.type, r.source.label, r.target.label, r.key is not None, tuple(sorted(r.merge_on)))
-            entry = {"source": r.source.key, "target": r.target.key, "key": r.key, "merge": r.merge_on,
-                     "props": {k: _plain(v) for k, v in r.props.items() if v is not None},
-                     "refs": [ref], "rows": [r.row]}
-            if r.key is not None:
-                keyed_in_chunk[r.key] = entry
-            rel_batches.setdefault(group, []).append(entry)
-        node_rows = {}
-        for label, batch in node_batches.items():
-            rows = [e for e in batch.values()
-                    if not self._remember(("node", label, e["key"]), hash(repr(sorted(e["props"].items()))))]
-            if rows:
-                node_rows[label] = rows
-
-        params = {"file": self.prov.file, "sha": self.prov.sha256, "run": self.prov.run_key}
+        node_batches, adopt = self._node_batches(nodes)
+        rel_batches, keyed, conflicts = self._rel_batches(rels)
+        prov = {"file": self.prov.file, "sha": self.prov.sha256, "run": self.prov.run_key}
 
         def work(tx: ManagedTransaction) -> set[int]:
             if adopt:
                 tx.run(ADOPT_NAME_KEYS, rows=adopt).consume()
-            for label, rows in node_rows.items():
-                tx.run(node_merge_cypher(label), rows=rows, **params).consume()
+            for label, rows in node_batches.items():
+                existing = {r["k"] for r in tx.run(existing_nodes_cypher(label), keys=[r["key"] for r in rows])}
+                new = [self._new_node(row) for row in rows if row["key"] not in existing]
+                if new:
+                    tx.run(create_nodes_cypher(label), rows=new).consume()
+                old = [row for row in rows if row["key"] in existing]
+                if old:
+                    tx.run(node_merge_cypher(label), rows=old, **prov).consume()
             rejected = set(conflicts)
-            for (rel_type, source, target, keyed, merge_on), rows in rel_batches.items():
-                result = tx.run(rel_merge_cypher(rel_type, source, target, keyed, merge_on), rows=rows, **params)
-                written = {rec["written"] for rec in result}
-                if keyed:
-                    rejected |= {n for row in rows for n in row["rows"]} - written
+            for (rel_type, source, target), rows in keyed.items():
+                key = schema.REL_BY_TYPE[rel_type].key
+                found = {r["k"]: (r["source"], r["target"])
+                         for r in tx.run(existing_keyed_cypher(rel_type, key), keys=[r["key"] for r in rows])}
+                new = [self._new_rel(row) for row in rows if row["key"] not in found]
+                same = [row for row in rows if found.get(row["key"]) == (row["source"], row["target"])]
+                rejected |= {n for row in rows if row["key"] in found and found[row["key"]] != (row["source"], row["target"])
+                             for n in row["rows"]}
+                if new:
+                    tx.run(create_keyed_cypher(rel_type, source, target), rows=new).consume()
+                if same:
+                    tx.run(update_keyed_cypher(rel_type, key), rows=same, **prov).consume()
+            for (rel_type, source, target, merge_on), rows in rel_batches.items():
+                tx.run(rel_merge_cypher(rel_type, source, target, merge_on), rows=rows, **prov).consume()
             return rejected
 
         try:
@@ -211,3 +193,70 @@ class GraphWriter:
             self._seen.clear()   # nothing of this chunk may count as written
             self._org_names.clear()
             raise
+
+    # ---------------------------------------------------------------- batching
+
+    def _new_node(self, row: dict) -> dict:
+        props = {**row["props"], "key": row["key"], "src_file": self.prov.file, "src_sha256": self.prov.sha256,
+                 "src_row": row["row"], "load_runs": [self.prov.run_key]}
+        if row["name"] is not None:
+            props["name"] = row["name"]
+        return {"props": props}
+
+    def _new_rel(self, row: dict) -> dict:
+        return {"source": row["source"], "target": row["target"],
+                "props": {**row["props"], "src_file": [self.prov.file], "src_sha256": [self.prov.sha256],
+                          "src_rows": row["refs"], "load_runs": [self.prov.run_key]}}
+
+    def _node_batches(self, nodes: list[NodeRecord]) -> tuple[dict[str, list[dict]], list[dict]]:
+        batches: dict[str, dict[str, dict]] = {}
+        adopt: list[dict] = []
+        for n in nodes:
+            batch = batches.setdefault(n.label, {})
+            props = {k: _plain(v) for k, v in n.props.items() if k not in CREATE_ONLY and v is not None}
+            entry = batch.get(n.key)
+            if entry is None:
+                batch[n.key] = {"key": n.key, "name": n.props.get("name"), "row": n.row, "props": props}
+            else:
+                entry["props"].update(props)
+            if n.adopt_name_key:
+                adopt.append({"key": n.key, "name": n.props["name"]})
+        out = {}
+        for label, batch in batches.items():
+            rows = [e for e in batch.values()
+                    if not self._remember(("node", label, e["key"]), hash(repr(sorted(e["props"].items()))))]
+            if rows:
+                out[label] = rows
+        return out, adopt
+
+    def _rel_batches(self, rels: list[RelRecord]) -> tuple[dict, dict, set[int]]:
+        merged: dict[tuple, list[dict]] = {}
+        keyed: dict[tuple, list[dict]] = {}
+        by_key: dict[str, dict] = {}
+        conflicts: set[int] = set()
+        for r in rels:
+            ref = f"{self.prov.short}:{r.row}"
+            # A keyed relationship (a transfer) records every statement line it was read
+            # from; any other records the first row per file that showed it.
+            ident = (r.type, r.source.label, r.source.key, r.target.label, r.target.key,
+                     tuple(sorted(r.merge_on.items())), r.key, ref if r.key else None)
+            if self._remember(ident, 0):
+                continue
+            props = {k: _plain(v) for k, v in r.props.items() if v is not None}
+            if r.key is None:
+                group = (r.type, r.source.label, r.target.label, tuple(sorted(r.merge_on)))
+                merged.setdefault(group, []).append({"source": r.source.key, "target": r.target.key,
+                                                     "merge": r.merge_on, "props": props, "refs": [ref]})
+                continue
+            same = by_key.get(r.key)
+            if same is None:
+                entry = {"source": r.source.key, "target": r.target.key, "key": r.key, "props": props,
+                         "refs": [ref], "rows": [r.row]}
+                by_key[r.key] = entry
+                keyed.setdefault((r.type, r.source.label, r.target.label), []).append(entry)
+            elif (same["source"], same["target"]) == (r.source.key, r.target.key):
+                same["refs"].append(ref)
+                same["rows"].append(r.row)
+            else:
+                conflicts.add(r.row)
+        return merged, keyed, conflicts

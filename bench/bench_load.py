@@ -1,0 +1,151 @@
+"""Loader benchmark: bank-statement rows per second into a fresh local Neo4j.
+
+    python -m bench.bench_load [--rows 1000000] [--accounts 100000] [--naive-rows 20000]
+
+In one run, on a throwaway server (own data directory, free port):
+1. writes a GBK bank-statement CSV of N rows (one statement line per transfer, ~A
+   accounts with their holders) — the file generation is not timed;
+2. the OrgTrace loader (`python cli.py load`, a child process) loads it: wall time, rows
+   per second, and the loader's peak resident memory;
+3. the baseline: a naive loader (one row per transaction, MERGE by MERGE) on the first
+   20,000 rows into an emptied database: rows per second, and the ratio;
+4. `neo4j-admin database import` is reported on separately (see BENCHMARKS.md).
+Repeat the loader step with --repeat K to quote a median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core.settings import load_settings  # noqa: E402
+from graph import admin  # noqa: E402
+from graph.connection import connect  # noqa: E402
+from graph.server import LocalServer, free_port  # noqa: E402
+
+HEADER = ["交易卡号", "交易账号", "账户开户名称", "开户人证件号码", "交易时间", "交易金额", "交易余额", "收付标志",
+          "交易对手账卡号", "对手户名", "对手身份证号", "对手开户银行", "摘要说明", "交易流水号", "交易网点", "现金标志"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂"
+
+
+def resident_id(rng: random.Random) -> str:
+    from stdnum.cn import ric
+    body = f"5001{rng.randint(1, 19):02d}{rng.randint(1950, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def write_statements(path: Path, rows: int, accounts: int, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    holders = [(f"62220{i:014d}", rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN), resident_id(rng))
+               for i in range(accounts)]
+    base = time.mktime((2023, 1, 1, 0, 0, 0, 0, 0, -1))
+    with open(path, "w", encoding="gbk", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(HEADER)
+        for n in range(rows):
+            a, b = rng.randrange(accounts), rng.randrange(accounts)
+            if a == b:
+                b = (b + 1) % accounts
+            card, name, pid = holders[a]
+            cp_card, cp_name, cp_id = holders[b]
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(base + n * 30))
+            cash = n % 50 == 0
+            out.writerow([card, "", name, pid, when, f"{rng.uniform(10, 20000):.2f}", "", "出",
+                          "" if cash else cp_card, "" if cash else cp_name, "" if cash else cp_id,
+                          "" if cash else "重庆农村商业银行", "取现" if cash else "转账", f"B{n:010d}", "渝中支行",
+                          "现金" if cash else ""])
+
+
+NAIVE_NODE = "MERGE (p:Person {key: $pid}) SET p.name = $name MERGE (a:BankAccount {key: $card}) MERGE (p)-[:HOLDS]->(a)"
+NAIVE_TRANSFER = ("MATCH (a:BankAccount {key: $card}) MERGE (b:BankAccount {key: $cp}) "
+                  "MERGE (a)-[t:TRANSFER {tx_key: $tx}]->(b) SET t.amount = $amount, t.time = $time")
+
+
+def naive_load(db, path: Path, limit: int) -> float:
+    """One row per transaction, as a first script would do it. Returns rows/s."""
+    from loaders.clean import parse_datetime
+
+    with open(path, encoding="gbk", newline="") as handle:
+        rows = [r for _, r in zip(range(limit), csv.DictReader(handle))]
+    start = time.perf_counter()
+    with db.driver.session(database=db.database) as session:
+        for r in rows:
+            def work(tx, r=r):
+                tx.run(NAIVE_NODE, pid=r["开户人证件号码"], name=r["账户开户名称"], card=r["交易卡号"]).consume()
+                tx.run(NAIVE_TRANSFER, card=r["交易卡号"], cp=r["交易对手账卡号"] or "CASH:" + r["交易卡号"],
+                       tx="id:" + r["交易流水号"], amount=float(r["交易金额"]), time=parse_datetime(r["交易时间"])).consume()
+            session.execute_write(work)
+    return len(rows) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--naive-rows", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=1, help="loader runs (each into an emptied database)")
+    parser.add_argument("--keep", type=Path, help="keep the work folder here instead of a temporary one")
+    args = parser.parse_args()
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="orgtrace-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    csv_path = work / "statements.csv"
+    if not csv_path.exists():
+        print(f"writing {args.rows:,} rows to {csv_path} …", flush=True)
+        write_statements(csv_path, args.rows, args.accounts)
+    settings = load_settings().with_local_server(data_dir=work / "neo4j", bolt_port=free_port())
+    server = LocalServer(settings)
+    server.start()
+    try:
+        with connect(settings, start_local=False) as db:
+            admin.init_db(db)
+            rates, seconds = [], []
+            for attempt in range(args.repeat):
+                admin.wipe(db)
+                env = {**os.environ, "ORGTRACE_DATA_DIR": str(server.data_dir)}
+                start = time.perf_counter()
+                proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "load", str(csv_path), "--kind", "bank",
+                                       "--report-dir", str(work / "reports"), "--data-dir", str(server.data_dir)],
+                                      env=env, capture_output=True, text=True)
+                elapsed = time.perf_counter() - start
+                if proc.returncode != 0:
+                    raise SystemExit(proc.stdout + proc.stderr)
+                seconds.append(elapsed)
+                rates.append(args.rows / elapsed)
+                print(f"run {attempt + 1}: {elapsed:.1f} s, {args.rows / elapsed:,.0f} rows/s", flush=True)
+            peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            counts = admin.stats(db)
+            admin.wipe(db)
+            naive = naive_load(db, csv_path, args.naive_rows)
+    finally:
+        server.stop()
+    rate = statistics.median(rates)
+    print()
+    print("| measure | value |")
+    print("|---|---|")
+    print(f"| rows | {args.rows:,} ({args.accounts:,} accounts) |")
+    print(f"| OrgTrace loader, median of {len(rates)} | {statistics.median(seconds):.1f} s, {rate:,.0f} rows/s |")
+    print(f"| loader peak memory (RSS) | {peak_mb:,.0f} MB |")
+    print(f"| naive loader, {args.naive_rows:,} rows, 1 row per transaction | {naive:,.0f} rows/s |")
+    print(f"| ratio OrgTrace / naive | {rate / naive:.1f}x |")
+    print(f"| graph after load | {counts['relationships']['TRANSFER']:,} transfers, "
+          f"{counts['nodes']['BankAccount']:,} accounts, {counts['nodes']['Person']:,} people |")
+    print(f"\ncommand: python -m bench.bench_load --rows {args.rows} --accounts {args.accounts} "
+          f"--naive-rows {args.naive_rows} --repeat {args.repeat}")
+
+
+if __name__ == "__main__":
+    main()
