@@ -250,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_local_server_options(demo, port=True)
     demo.set_defaults(func=cmd_demo)
 
+    from queries.cli import add_query_parser
+    add_query_parser(sub)
     up = sub.add_parser("up", help="start the local Neo4j if needed, create the schema, "
                                    "load the demo case when the database is empty")
     up.add_argument("--no-demo", action="store_true", help="do not load the demo case")

@@ -1,0 +1,38 @@
+// id: collection-accounts
+// title: {zh: 归集账户（资金汇入）, en: Collection accounts (fan-in)}
+// description: >
+//   Accounts into which many distinct accounts paid (会费, 培训费 collected into one personal
+//   card is typical), within a date window; cash deposits are not counted as payers, and company
+//   accounts are left out unless asked for. Ranked by
+//   the number of distinct payer accounts, then the total received.
+// parameters:
+//   - {name: from, type: date, default: 2000-01-01, description: "first day of the window"}
+//   - {name: to, type: date, default: 2099-12-31, description: "last day of the window"}
+//   - {name: min_payers, type: integer, default: 10, min: 1, max: 1000000, description: "fewest distinct payer accounts shown"}
+//   - {name: min_amount, type: float, default: 0, min: 0, description: "smallest transfer counted (yuan)"}
+//   - {name: include_companies, type: integer, default: 0, min: 0, max: 1, description: "1 = also accounts held by companies (credit codes starting with 9), whose customers pay them"}
+// result_kind: table
+// row_cap: 500
+// timeout_s: 60
+MATCH (payer:BankAccount)-[t:TRANSFER]->(a:BankAccount)
+WHERE localdatetime({date: $from}) <= t.time < localdatetime({date: $to}) + duration('P1D')
+  AND t.amount >= $min_amount
+  AND coalesce(payer.kind, 'account') <> 'cash'
+  AND payer <> a
+  AND ($include_companies = 1 OR NOT EXISTS { (c:Organization)-[:HOLDS]->(a) WHERE c.key STARTS WITH '9' })
+WITH a, count(DISTINCT payer) AS payers, sum(t.amount) AS total_in, count(t) AS transfers,
+     min(t.time) AS first_in, max(t.time) AS last_in, collect(DISTINCT t.memo)[..5] AS memos
+WHERE payers >= $min_payers
+RETURN a.key AS account,
+       a.holder_name AS holder,
+       a.bank AS bank,
+       payers,
+       round(total_in, 2) AS total_in,
+       transfers,
+       toString(first_in) AS first_in,
+       toString(last_in) AS last_in,
+       memos,
+       [(h)-[:HOLDS]->(a) | h.key] AS holders,
+       COLLECT { MATCH (h:Person)-[:HOLDS]->(a) MATCH (h)-[l:LEADS]->(o:Organization)
+                 RETURN o.name + '（' + coalesce(l.role, '') + '）' } AS holder_leads
+ORDER BY payers DESC, total_in DESC, account
