@@ -25,5 +25,6 @@ with st.sidebar:
 lang = st.session_state.lang
 navigation = st.navigation([
     st.Page("pages/overview.py", title=t("nav.overview", lang), default=True),
+    st.Page("pages/reports.py", title=t("nav.reports", lang)),
 ])
 navigation.run()

@@ -48,3 +48,42 @@ def test_unreachable_database_is_a_sentence(monkeypatch, app_env):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
     assert "No Neo4j answers" in at.error[0].value
+
+
+def _reports_page(clean_db):
+    clean_db.write("CREATE (:Organization {key: 'name:中华精准扶贫促进会', name: '中华精准扶贫促进会', status: '撤销'})")
+    clean_db.write("CALL db.awaitIndexes(60)")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/reports.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_reports_page_runs_a_library_report(app_env, clean_db):
+    at = _reports_page(clean_db)
+    at.selectbox[0].set_value("entity-search").run()
+    at.text_input[0].set_value("扶贫")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert "中华精准扶贫促进会" in set(table["name"])
+
+
+def test_reports_page_refuses_a_write_as_a_sentence(app_env, clean_db):
+    at = _reports_page(clean_db)
+    at.text_area(key="adhoc_cypher").set_value("MATCH (n) DETACH DELETE n")
+    at.button(key="adhoc_run").click().run()
+    assert not at.exception
+    assert "refused" in at.error[0].value
+    assert clean_db.read("MATCH (n:Organization) RETURN count(n) AS c")[0]["c"] == 1
+
+
+def test_reports_page_shows_truncation(app_env, clean_db):
+    at = _reports_page(clean_db)
+    clean_db.write("UNWIND range(1, 30) AS i CREATE (:Phone {key: toString(i)})")
+    at.text_area(key="adhoc_cypher").set_value("MATCH (p:Phone) RETURN p.key AS k")
+    at.number_input(key="adhoc_limit").set_value(10)
+    at.button(key="adhoc_run").click().run()
+    assert not at.exception
+    assert "truncated" in at.warning[0].value or "截断" in at.warning[0].value
+    assert len(at.dataframe[0].value) == 10
