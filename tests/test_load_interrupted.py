@@ -84,7 +84,9 @@ def test_killed_database_then_retry_equals_clean_load(bank_file, clean_db, tmp_p
         report = json.loads(out)
         assert report["status"] == "failed", report
         assert "connection was lost" in report["message"] and "load the file again" in report["message"]
-        assert 0 < report["loaded"] < reference.loaded
+        # 'loaded' counts chunks whose commit was acknowledged; the kill may land between a
+        # commit and its acknowledgement, so the database is checked for the partial state below.
+        assert report["loaded"] < reference.loaded
         assert "Traceback" not in err
 
         server.start()   # Neo4j recovers its store from the transaction log
