@@ -73,8 +73,9 @@ class Field:
 class Values(dict):
     """Cleaned values of one row plus the checks made on IDs and codes."""
 
+    __slots__ = ("row", "scope", "checks", "reversed", "warnings")
+
     def __init__(self, row: int, scope: str):
-        super().__init__()
         self.row = row
         self.scope = scope
         self.checks: dict[str, Any] = {}
@@ -83,143 +84,264 @@ class Values(dict):
 
 
 # ------------------------------------------------------------------ field types
+# Each field's cleaning is chosen once, when the mapping is read (:func:`_converter`): a
+# row then costs one call per field instead of a walk down the list of types.
 
-def _text(raw: Any) -> str | None:
-    if raw is None:
-        return None
-    text = str(raw).strip()
-    return text or None
+#: A converter cleans one non-empty, trimmed text of its field; it may add warnings and
+#: checks to ``values`` or raise :class:`Reject`.
+Converter = Callable[[str, str, "Values"], Any]
+_FORMULA_START = frozenset("=+-@")   # the first characters clean.looks_like_formula looks at
+_SIMPLE_AMOUNT = re.compile(r"\d{1,15}(?:\.\d{1,2})?", re.ASCII)
+_SIMPLE_DATETIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", re.ASCII)
+_CENT = Decimal("0.01")
 
 
-def _convert(f: Field, raw: Any, column: str, values: Values) -> Any:
-    text = _text(raw)
-    if text is not None and len(text) > MAX_FIELD_CHARS:
-        raise Reject(column, "field_too_long", f"{len(text):,} characters (the limit is {MAX_FIELD_CHARS:,})")
-    if text is None:
-        return None
-    kind = f.type
-    if kind in ("string", "text", "name", "address") and clean.looks_like_formula(text):
+def _parse_datetime(text: str) -> dt.datetime | None:
+    """clean.parse_datetime, with a shortcut for the usual 'YYYY-MM-DD HH:MM:SS' (most
+    statement times are distinct, so the memo below rarely hits)."""
+    if _SIMPLE_DATETIME.fullmatch(text):
+        try:
+            value = dt.datetime(int(text[:4]), int(text[5:7]), int(text[8:10]),
+                                int(text[11:13]), int(text[14:16]), int(text[17:19]))
+        except ValueError:
+            value = None            # an impossible date: the full parser says why
+        if value is not None and 1900 <= value.year <= 2100:
+            return value
+    return clean.parse_datetime(text)
+
+
+_datetime = functools.lru_cache(_CACHE)(_parse_datetime)
+_direction = functools.lru_cache(1024)(clean.direction_of)
+_is_cash = functools.lru_cache(4096)(clean.is_cash)
+
+
+def _formula_warning(text: str, column: str, values: Values) -> None:
+    if clean.looks_like_formula(text):
         values.warnings.append(Issue(values.row, column, "formula_text",
                                      "looks like a spreadsheet formula; stored as text, neutralised in exports",
                                      text[:200]))
-    if kind in ("string", "text"):
-        return text
-    if kind == "name":
-        return _name(text)
-    if kind == "address":
-        return _address(text)
-    if kind == "phone":
-        return _phone(text)
-    if kind == "account":
-        return _account(text)
-    if kind == "list":
-        return [p for p in (_name(x) for x in LIST_SEPARATORS.split(text)) if p]
-    if kind == "amount":
+
+
+def _text_converter(normalize: Callable[[str], Any] | None) -> Converter:
+    """Free text (optionally normalised): warned about when it looks like a formula."""
+    if normalize is None:
+        def convert(text: str, column: str, values: Values) -> Any:
+            if text[0] in _FORMULA_START:    # (the text is trimmed, hence not empty)
+                _formula_warning(text, column, values)
+            return text
+    else:
+        def convert(text: str, column: str, values: Values) -> Any:
+            if text[0] in _FORMULA_START:    # (the text is trimmed, hence not empty)
+                _formula_warning(text, column, values)
+            return normalize(text)
+    return convert
+
+
+def _amount_converter(f: Field) -> Converter:
+    def convert(text: str, column: str, values: Values) -> Any:
+        if _SIMPLE_AMOUNT.fullmatch(text):
+            # Plain digits with at most 2 decimals: float(text) is what the Decimal route
+            # below gives (both round correctly; quantize changes nothing), several times faster.
+            amount = float(text)
+            if f.nonzero and amount == 0:
+                raise Reject(column, "zero_amount", "the amount is zero", text)
+            return amount
         try:
-            amount = clean.parse_amount(text)
+            value = clean.parse_amount(text)
         except ValueError as exc:
             raise Reject(column, "bad_amount", str(exc), text) from None
-        if amount is None:
+        if value is None:
             return None
-        if f.nonzero and amount == 0:
+        if f.nonzero and value == 0:
             raise Reject(column, "zero_amount", "the amount is zero", text)
-        if amount < 0 and f.negative_reverses:
+        if value < 0 and f.negative_reverses:
             values.reversed = not values.reversed
             values.warnings.append(Issue(values.row, column, "negative_amount",
                                          "negative amount: loaded as its absolute value, direction reversed", text))
-            amount = -amount
-        return float(amount.quantize(Decimal("0.01")))
-    if kind == "integer":
+            value = -value
+        return float(value.quantize(_CENT))
+    return convert
+
+
+def _integer(text: str, column: str, values: Values) -> Any:
+    try:
+        amount = clean.parse_amount(text)
+    except ValueError:
+        raise Reject(column, "bad_number", "not a whole number", text) from None
+    return int(amount) if amount is not None else None
+
+
+def _date_converter(parse: Callable[[str], Any]) -> Converter:
+    def convert(text: str, column: str, values: Values) -> Any:
         try:
-            amount = clean.parse_amount(text)
-        except ValueError:
-            raise Reject(column, "bad_number", "not a whole number", text) from None
-        return int(amount) if amount is not None else None
-    if kind in ("date", "datetime"):
-        try:
-            value = _date(text) if kind == "date" else _datetime(text)
+            return parse(text)
         except ValueError as exc:
             raise Reject(column, "bad_date", str(exc), text) from None
-        return value
-    if kind == "day_number":          # simulation steps or day offsets -> a date-time
+    return convert
+
+
+def _day_number_converter(f: Field) -> Converter:   # simulation steps or day offsets -> a date-time
+    def convert(text: str, column: str, values: Values) -> Any:
         try:
             days = int(float(text))
             return dt.datetime.fromisoformat(f.epoch or "2000-01-01") + dt.timedelta(days=days)
         except ValueError:
             raise Reject(column, "bad_date", "not a day number", text) from None
-    if kind == "direction":
-        direction = clean.direction_of(text)
-        if direction is None:
-            raise Reject(column, "bad_direction", "not a debit/credit flag (进/出, 收/付, 借/贷)", text)
-        return direction
-    if kind == "flag":
-        return clean.is_cash(text)
-    if kind == "id":
+    return convert
+
+
+def _direction_field(text: str, column: str, values: Values) -> Any:
+    direction = _direction(text)
+    if direction is None:
+        raise Reject(column, "bad_direction", "not a debit/credit flag (进/出, 收/付, 借/贷)", text)
+    return direction
+
+
+def _id_converter(f: Field) -> Converter:
+    name, code_name = f.name, f.name + "#code"
+
+    def convert(text: str, column: str, values: Values) -> Any:
         check = _resident_id(text)
-        values.checks[f.name] = check
+        values.checks[name] = check
         if check.number and not check.valid:
             values.warnings.append(Issue(values.row, column, "bad_id_checksum",
                                          f"resident ID not valid ({check.note}); kept as data, not used as a key", text))
         elif check.number is None:
             code = _credit_code(text)   # an organization's code in an ID column
             if code.valid:
-                values.checks[f.name + "#code"] = code
+                values.checks[code_name] = code
                 return code.number
             values.warnings.append(Issue(values.row, column, "bad_id_checksum",
                                          f"not a resident ID ({check.note}); kept as data", text))
             return text
         return check.number
-    if kind == "code":
+    return convert
+
+
+def _code_converter(f: Field) -> Converter:
+    def convert(text: str, column: str, values: Values) -> Any:
         code = _credit_code(text)
         values.checks[f.name] = code
         if not code.valid:
             values.warnings.append(Issue(values.row, column, "bad_code_checksum",
                                          f"credit code not valid ({code.note}); kept as data, not used as a key", text))
         return code.number or text
-    raise LoadError(f"Mapping field '{f.name}' has an unknown type '{kind}'.")
+    return convert
+
+
+def _converter(f: Field) -> Converter:
+    kind = f.type
+    if kind in ("string", "text"):
+        return _text_converter(None)
+    if kind == "name":
+        return _text_converter(_name)
+    if kind == "address":
+        return _text_converter(_address)
+    simple: dict[str, Callable[[str], Any]] = {
+        "phone": _phone, "account": _account, "flag": _is_cash,
+        "list": lambda text: [p for p in (_name(x) for x in LIST_SEPARATORS.split(text)) if p]}
+    if kind in simple:
+        clean_text = simple[kind]
+        return lambda text, column, values: clean_text(text)
+    makers: dict[str, Callable[[], Converter]] = {
+        "amount": lambda: _amount_converter(f), "integer": lambda: _integer,
+        "date": lambda: _date_converter(_date), "datetime": lambda: _date_converter(_datetime),
+        "day_number": lambda: _day_number_converter(f), "direction": lambda: _direction_field,
+        "id": lambda: _id_converter(f), "code": lambda: _code_converter(f)}
+    if kind in makers:
+        return makers[kind]()
+
+    def unknown(text: str, column: str, values: Values) -> Any:   # only a row with a value fails
+        raise LoadError(f"Mapping field '{f.name}' has an unknown type '{kind}'.")
+    return unknown
 
 
 # ------------------------------------------------------------------ entity rules
+# An entity's or relationship's options are resolved once into a :class:`Spec`: field
+# references become small getter functions, so a row does no option look-ups.
 
-def _get(values: Values, spec: dict, name: str) -> Any:
-    ref = spec.get(name)
+EMPTY = (None, "", [])
+#: Classes whose values are never in EMPTY: they skip the comparisons with "" and [].
+_NEVER_EMPTY = frozenset({float, int, bool, dt.datetime, dt.date})
+Getter = Callable[["Values"], Any]
+
+
+def _none(values: Values) -> None:
+    return None
+
+
+def _getter(ref: Any) -> Getter:
+    """A reference to a value: a field name, '=constant', or a list of fields (the first
+    present one)."""
     if ref is None:
-        return None
-    if isinstance(ref, list):              # first present of several fields
-        return next((values.get(r) for r in ref if values.get(r) not in (None, "", [])), None)
+        return _none
+    if isinstance(ref, list):
+        refs = tuple(ref)
+
+        def first(values: Values) -> Any:
+            for r in refs:
+                value = values.get(r)
+                if value not in EMPTY:
+                    return value
+            return None
+        return first
     if isinstance(ref, str) and ref.startswith("="):
-        return ref[1:]
-    return values.get(ref)
+        const = ref[1:]
+        return lambda values: const
+    return lambda values: values.get(ref)
 
 
-def _props(values: Values, spec: dict) -> dict[str, Any]:
+class Spec:
+    """An entity's or a relationship's YAML options, resolved (``raw`` is the YAML)."""
+
+    def __init__(self, raw: dict):
+        self.raw = raw
+        self.name, self.phone, self.number, self.text = (_getter(raw.get(k)) for k in ("name", "phone", "number", "text"))
+        ref, id_ref = raw.get("code"), raw.get("id")
+        self.id_ref = id_ref if isinstance(id_ref, str) else None
+        # Where the code check of a party is: the code field's (or its '#code' sibling),
+        # else the code found in the ID column.
+        self.code_refs = ((ref, ref + "#code") if isinstance(ref, str) else
+                          (f"{id_ref}#code",) if isinstance(id_ref, str) else ())
+        self.set = [(prop, _getter(r)) for prop, r in (raw.get("set") or {}).items()]
+        self.const = list((raw.get("const") or {}).items())
+        self.key = [_getter(r) for r in raw["key"]] if isinstance(raw.get("key"), list) else None
+
+
+def _props(values: Values, spec: Spec) -> dict[str, Any]:
     out = {}
-    for prop, ref in (spec.get("set") or {}).items():
-        value = _get(values, {"v": ref}, "v")
-        if value not in (None, "", []):
+    for prop, get in spec.set:
+        value = get(values)
+        if value.__class__ is str:
+            if value:
+                out[prop] = value
+        elif value.__class__ in _NEVER_EMPTY or value not in EMPTY:
             out[prop] = value
-    for prop, value in (spec.get("const") or {}).items():
+    for prop, value in spec.const:
         out[prop] = value
     return out
 
 
-def _id_check(values: Values, spec: dict) -> clean.IdCheck | None:
-    ref = spec.get("id")
-    return values.checks.get(ref) if isinstance(ref, str) else None
+def _id_check(values: Values, spec: Spec) -> clean.IdCheck | None:
+    return values.checks.get(spec.id_ref) if spec.id_ref is not None else None
 
 
-def _code_check(values: Values, spec: dict, name: str = "code") -> clean.CodeCheck | None:
-    ref = spec.get(name)
-    if isinstance(ref, str):
-        return values.checks.get(ref) or values.checks.get(ref + "#code")
-    id_ref = spec.get("id")
-    return values.checks.get(f"{id_ref}#code") if isinstance(id_ref, str) else None
+def _code_check(values: Values, spec: Spec) -> clean.CodeCheck | None:
+    refs = spec.code_refs
+    if not refs:
+        return None
+    found = values.checks.get(refs[0])
+    return found or (values.checks.get(refs[1]) if len(refs) > 1 else found)
 
 
-def rule_person(values: Values, spec: dict) -> NodeRecord | None:
-    name = _get(values, spec, "name")
+def rule_person(values: Values, spec: Spec) -> NodeRecord | None:
+    name = spec.name(values)
     check = _id_check(values, spec)
-    key = keys.person_key(check, name, _get(values, spec, "phone"), values.scope)
+    return _person(values, spec, name, check, keys.person_key(check, name, spec.phone(values), values.scope))
+
+
+def _person(values: Values, spec: Spec, name: str | None, check: clean.IdCheck | None,
+            key: str | None) -> NodeRecord | None:
     if key is None:
         return None
     props = {"name": name, **_props(values, spec)}
@@ -235,8 +357,8 @@ def rule_person(values: Values, spec: dict) -> NodeRecord | None:
     return NodeRecord("Person", key, props, values.row)
 
 
-def rule_organization(values: Values, spec: dict) -> NodeRecord | None:
-    name = _get(values, spec, "name")
+def rule_organization(values: Values, spec: Spec) -> NodeRecord | None:
+    name = spec.name(values)
     code = _code_check(values, spec)
     key = keys.org_key(code, name)
     if key is None:
@@ -249,18 +371,20 @@ def rule_organization(values: Values, spec: dict) -> NodeRecord | None:
                       resolve_by_name=not by_code, adopt_name_key=by_code and bool(name))
 
 
-def rule_party(values: Values, spec: dict) -> NodeRecord | None:
-    name = _get(values, spec, "name")
-    found = keys.party(_id_check(values, spec), _code_check(values, spec), name,
-                       _get(values, spec, "phone"), values.scope)
+def rule_party(values: Values, spec: Spec) -> NodeRecord | None:
+    name = spec.name(values)
+    check = _id_check(values, spec)
+    found = keys.party(check, _code_check(values, spec), name, spec.phone(values), values.scope)
     if found is None:
         return None
-    return rule_person(values, spec) if found[0] == "Person" else rule_organization(values, spec)
+    # keys.party made the person's key with the very arguments rule_person would use
+    return _person(values, spec, name, check, found[1]) if found[0] == "Person" else rule_organization(values, spec)
 
 
-def rule_account(values: Values, spec: dict) -> NodeRecord | None:
-    number = _get(values, spec, "number")
-    key = keys.account_key(number)
+def rule_account(values: Values, spec: Spec) -> NodeRecord | None:
+    number = spec.number(values)
+    # keys.account_key is clean.normalize_account: take its memo when the number is text
+    key = _account(number) if number.__class__ is str else keys.account_key(number)
     if key is None:
         return None
     props = {"number": key, "kind": "account", **_props(values, spec)}
@@ -268,26 +392,30 @@ def rule_account(values: Values, spec: dict) -> NodeRecord | None:
     return NodeRecord("BankAccount", key, props, values.row)
 
 
-def rule_address(values: Values, spec: dict) -> NodeRecord | None:
-    text = _get(values, spec, "text")
+_DISTRICT = re.compile(r"([\u4e00-\u9fff]{1,6}?(?:区|县))")
+
+
+def rule_address(values: Values, spec: Spec) -> NodeRecord | None:
+    text = spec.text(values)
     if not text:
         return None
-    district = re.search(r"([\u4e00-\u9fff]{1,6}?(?:区|县))", text)
+    district = _DISTRICT.search(text)
     props = {"text": text, **_props(values, spec)}
     if district:
         props["district"] = district.group(1).removeprefix("重庆市").removeprefix("重庆")
     return NodeRecord("Address", text, props, values.row)
 
 
-def rule_phone(values: Values, spec: dict) -> NodeRecord | None:
-    number = _get(values, spec, "number")
+def rule_phone(values: Values, spec: Spec) -> NodeRecord | None:
+    number = spec.number(values)
     return NodeRecord("Phone", number, {"number": number}, values.row) if number else None
 
 
-def rule_keyed(label: str) -> Callable[[Values, dict], NodeRecord | None]:
+def rule_keyed(label: str) -> Callable[[Values, Spec], NodeRecord | None]:
     """Nodes keyed by a composite of fields (events, leads, blacklist entries)."""
-    def build(values: Values, spec: dict) -> NodeRecord | None:
-        parts = [_get(values, {"v": ref}, "v") for ref in spec["key"]]
+    def build(values: Values, spec: Spec) -> NodeRecord | None:
+        getters = spec.key if spec.key is not None else [_getter(r) for r in spec.raw["key"]]
+        parts = [get(values) for get in getters]
         if all(p in (None, "") for p in parts):
             return None
         key = keys.composite_key(*[p.isoformat() if hasattr(p, "isoformat") else p for p in parts])
@@ -295,11 +423,58 @@ def rule_keyed(label: str) -> Callable[[Values, dict], NodeRecord | None]:
     return build
 
 
-RULES: dict[str, Callable[[Values, dict], NodeRecord | None]] = {
+RULES: dict[str, Callable[[Values, Spec], NodeRecord | None]] = {
     "person": rule_person, "organization": rule_organization, "party": rule_party,
     "account": rule_account, "address": rule_address, "phone": rule_phone,
     "event": rule_keyed("Event"), "lead": rule_keyed("Lead"), "blacklist": rule_keyed("BlacklistEntry"),
 }
+
+
+def _condition(cond: dict | None) -> Callable[[Values], bool] | None:
+    """A ``when`` condition as a test of the row's values; None for 'always'."""
+    if not cond:
+        return None
+    field = cond["field"]
+    if "equals" in cond:
+        equals = cond["equals"]
+        return lambda values: values.get(field) == equals
+    if "in" in cond:
+        among = cond["in"]
+        return lambda values: values.get(field) in among
+    if "not_in" in cond:
+        among = cond["not_in"]
+        return lambda values: values.get(field) not in among
+    if "present" in cond:
+        present = bool(cond["present"])
+        return lambda values: (values.get(field) not in EMPTY) == present
+    return lambda values: True
+
+
+class _Entity:
+    """One entity of the mapping, resolved."""
+
+    def __init__(self, name: str, raw: dict):
+        self.name = name
+        self.spec = Spec(raw)
+        self.rule = RULES[raw["rule"]]
+        self.has_each = "each" in raw
+        self.each = raw.get("each")
+        self.fallback = raw.get("fallback")
+
+
+class _Relationship:
+    """One relationship of the mapping, resolved."""
+
+    def __init__(self, raw: dict):
+        self.type: str = raw["type"]
+        self.source: str = raw["from"]
+        self.target: str = raw["to"]
+        self.spec = Spec(raw)
+        self.when = _condition(raw.get("when"))
+        self.reverse_when = _condition(raw.get("reverse_when"))
+        self.reverse_on_negative = bool(raw.get("reverse_on_negative"))
+        self.merge_on = raw.get("merge_on", [])
+        self.transfer = self.type == "TRANSFER"
 
 
 # ------------------------------------------------------------------ the mapping
@@ -316,6 +491,11 @@ class Mapping:
         self.relationships: list[dict] = spec.get("relationships", [])
         self.sha256 = hashlib.sha256(yaml.safe_dump(spec, allow_unicode=True, sort_keys=True).encode()).hexdigest()
         self._validate()
+        self._converters = {name: _converter(f) for name, f in self.fields.items()}
+        self._required = [name for name, f in self.fields.items() if f.required]
+        self._entities = {name: _Entity(name, ent) for name, ent in self.entities.items()}
+        self._relationships = [_Relationship(rel) for rel in self.relationships]
+        self._plan: tuple[dict, dict, list[tuple[str, str, Converter]]] | None = None
 
     def _validate(self) -> None:
         where = f"Mapping {self.source}"
@@ -359,6 +539,14 @@ class Mapping:
 
     # --- rows
 
+    def _fields_of(self, found: dict[str, str]) -> list[tuple[str, str, Converter]]:
+        """(field, column, converter) for the columns of one file, made on its first row."""
+        plan = self._plan
+        if plan is None or plan[0] is not found or plan[1] != found:
+            plan = self._plan = (found, dict(found), [(name, column, self._converters[name])
+                                                      for name, column in found.items()])
+        return plan[2]
+
     def apply(self, row_number: int, raw: dict[str, Any], found: dict[str, str], scope: str) -> RowResult:
         result = RowResult()
         values = Values(row_number, scope)
@@ -366,23 +554,33 @@ class Mapping:
             result.rejects.append(Issue(row_number, None, "extra_cells",
                                         f"{len(raw['__extra__'])} cell(s) more than the header has"))
             return result
-        for name, column in found.items():
-            f = self.fields[name]
-            try:
-                values[name] = _convert(f, raw.get(column), column, values)
-            except Reject as rej:
-                result.rejects.append(Issue(row_number, *rej.issue))
-        for f in self.fields.values():
-            if f.required and values.get(f.name) in (None, "", []) and not any(
-                    r.column == found.get(f.name) for r in result.rejects):
-                result.rejects.append(Issue(row_number, found.get(f.name, f.name), "missing_value",
-                                            f"required value '{f.name}' is empty"))
+        rejects = result.rejects
+        get = raw.get
+        for name, column, convert in self._fields_of(found):
+            value = get(column)
+            if value is not None:
+                value = (value if value.__class__ is str else str(value)).strip() or None
+            if value is not None:
+                if len(value) > MAX_FIELD_CHARS:
+                    rejects.append(Issue(row_number, column, "field_too_long",
+                                         f"{len(value):,} characters (the limit is {MAX_FIELD_CHARS:,})"))
+                    continue
+                try:
+                    value = convert(value, column, values)
+                except Reject as rej:
+                    rejects.append(Issue(row_number, *rej.issue))
+                    continue
+            values[name] = value
+        for name in self._required:
+            if values.get(name) in EMPTY and not any(r.column == found.get(name) for r in rejects):
+                rejects.append(Issue(row_number, found.get(name, name), "missing_value",
+                                     f"required value '{name}' is empty"))
         for group in self.require_any:
             if all(values.get(g) in (None, "") for g in group):
-                result.rejects.append(Issue(row_number, found.get(group[0], group[0]), "missing_value",
-                                            f"one of {', '.join(group)} is needed"))
+                rejects.append(Issue(row_number, found.get(group[0], group[0]), "missing_value",
+                                     f"one of {', '.join(group)} is needed"))
         result.warnings.extend(values.warnings)
-        if result.rejects:
+        if rejects:
             return result
         self._build(values, result)
         return result
@@ -390,11 +588,11 @@ class Mapping:
     def _entity(self, name: str, values: Values, built: dict[str, list[NodeRecord]]) -> list[NodeRecord]:
         if name in built:
             return built[name]
-        spec = self.entities[name]
-        rule = RULES[spec["rule"]]
+        entity = self._entities[name]
+        rule, spec = entity.rule, entity.spec
         nodes: list[NodeRecord] = []
-        if "each" in spec:
-            for item in values.get(spec["each"]) or []:
+        if entity.has_each:
+            for item in values.get(entity.each) or []:
                 values["$item"] = item
                 node = rule(values, spec)
                 if node:
@@ -402,8 +600,8 @@ class Mapping:
             values.pop("$item", None)
         else:
             node = rule(values, spec)
-            if node is None and spec.get("fallback"):
-                fallback = self._fallback(spec["fallback"], values, built)
+            if node is None and entity.fallback:
+                fallback = self._fallback(entity.fallback, values, built)
                 nodes = [fallback] if fallback else []
             elif node:
                 nodes = [node]
@@ -423,43 +621,34 @@ class Mapping:
 
     def _build(self, values: Values, result: RowResult) -> None:
         built: dict[str, list[NodeRecord]] = {}
-        for name in self.entities:
-            result.nodes.extend(self._entity(name, values, built))
-        for rel in self.relationships:
-            if not _when(rel.get("when"), values):
+        nodes, rels, row = result.nodes, result.rels, values.row
+        for name in self._entities:
+            nodes.extend(self._entity(name, values, built))
+        for rel in self._relationships:
+            if rel.when is not None and not rel.when(values):
                 continue
-            sources, targets = built.get(rel["from"], []), built.get(rel["to"], [])
-            reverse = bool(rel.get("reverse_when")) and _when(rel["reverse_when"], values)
-            if rel.get("reverse_on_negative") and values.reversed:
+            sources, targets = built.get(rel.source, []), built.get(rel.target, [])
+            if not sources or not targets:
+                continue
+            reverse = rel.reverse_when is not None and rel.reverse_when(values)
+            if rel.reverse_on_negative and values.reversed:
                 reverse = not reverse
+            props_of_row = _props(values, rel.spec)   # the same for every pair of ends
+            last = len(sources) * len(targets)
             for s in sources:
                 for t in targets:
                     a, b = (t, s) if reverse else (s, t)
-                    props = _props(values, rel)
-                    merge_on = {p: props[p] for p in rel.get("merge_on", []) if p in props}
+                    last -= 1   # each record has its own props: copies, but the last takes the original
+                    props = props_of_row if last == 0 else dict(props_of_row)
+                    merge_on = {p: props[p] for p in rel.merge_on if p in props}
                     key = None
-                    if rel["type"] == "TRANSFER":
+                    if rel.transfer:
                         when = props.get("time")
                         props["cash"] = a.props.get("kind") == "cash" or b.props.get("kind") == "cash"
                         key = keys.transfer_key(props.get("tx_id"), a.key, b.key,
                                                 when.isoformat() if when else "", props.get("amount", 0.0))
                         props["tx_key"] = key
-                    result.rels.append(RelRecord(rel["type"], a, b, props, values.row, merge_on, key))
-
-
-def _when(cond: dict | None, values: Values) -> bool:
-    if not cond:
-        return True
-    value = values.get(cond["field"])
-    if "equals" in cond:
-        return value == cond["equals"]
-    if "in" in cond:
-        return value in cond["in"]
-    if "not_in" in cond:
-        return value not in cond["not_in"]
-    if "present" in cond:
-        return (value not in (None, "", [])) == bool(cond["present"])
-    return True
+                    rels.append(RelRecord(rel.type, a, b, props, row, merge_on, key))
 
 
 # ------------------------------------------------------------------ lookup

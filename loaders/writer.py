@@ -37,6 +37,17 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
+def _content_hash(props: dict[str, Any]) -> int:
+    """A fingerprint of a node's properties: their sorted items hashed, with each value's
+    class (so 1, 1.0 and True differ, as they do in the graph); repr when a value cannot
+    be hashed (a list). Several times cheaper than hashing the repr of every value."""
+    items = sorted(props.items())
+    try:
+        return hash((tuple(items), tuple([v.__class__ for _, v in items])))
+    except TypeError:
+        return hash(repr(items))
+
+
 # ------------------------------------------------------------------ Cypher builders
 # Two paths: new keys are CREATEd with all their properties in one SET (fast, the common
 # case in a first load); keys that already exist are updated by MERGE-style queries that
@@ -213,7 +224,9 @@ class GraphWriter:
         adopt: list[dict] = []
         for n in nodes:
             batch = batches.setdefault(n.label, {})
-            props = {k: _plain(v) for k, v in n.props.items() if k not in CREATE_ONLY and v is not None}
+            # (_plain inlined: this runs for every node of every row)
+            props = {k: list(v) if isinstance(v, tuple) else v for k, v in n.props.items()
+                     if v is not None and k not in CREATE_ONLY}
             entry = batch.get(n.key)
             if entry is None:
                 batch[n.key] = {"key": n.key, "name": n.props.get("name"), "row": n.row, "props": props}
@@ -224,7 +237,7 @@ class GraphWriter:
         out = {}
         for label, batch in batches.items():
             rows = [e for e in batch.values()
-                    if not self._remember(("node", label, e["key"]), hash(repr(sorted(e["props"].items()))))]
+                    if not self._remember(("node", label, e["key"]), _content_hash(e["props"]))]
             if rows:
                 out[label] = rows
         return out, adopt
@@ -234,15 +247,16 @@ class GraphWriter:
         keyed: dict[tuple, list[dict]] = {}
         by_key: dict[str, dict] = {}
         conflicts: set[int] = set()
+        short = self.prov.short
         for r in rels:
-            ref = f"{self.prov.short}:{r.row}"
+            ref = f"{short}:{r.row}"
             # A keyed relationship (a transfer) records every statement line it was read
             # from; any other records the first row per file that showed it.
             ident = (r.type, r.source.label, r.source.key, r.target.label, r.target.key,
-                     tuple(sorted(r.merge_on.items())), r.key, ref if r.key else None)
+                     tuple(sorted(r.merge_on.items())) if r.merge_on else (), r.key, ref if r.key else None)
             if self._remember(ident, 0):
                 continue
-            props = {k: _plain(v) for k, v in r.props.items() if v is not None}
+            props = {k: list(v) if isinstance(v, tuple) else v for k, v in r.props.items() if v is not None}
             if r.key is None:
                 group = (r.type, r.source.label, r.target.label, tuple(sorted(r.merge_on)))
                 merged.setdefault(group, []).append({"source": r.source.key, "target": r.target.key,
