@@ -1,7 +1,8 @@
 """OrgTrace workbench: the Streamlit entry point and frame.
 
 Run with ``make run`` (or ``streamlit run app.py``). The frame holds the language toggle
-and the navigation; each page is a short script in ``pages/`` over the packages.
+and the navigation; each page is a short script in ``views/`` over the packages (not ``pages/``, which
+Streamlit would also list as an old-style multipage app).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ with st.sidebar:
 
 lang = st.session_state.lang
 navigation = st.navigation([
-    st.Page("pages/overview.py", title=t("nav.overview", lang), default=True),
-    st.Page("pages/reports.py", title=t("nav.reports", lang)),
+    st.Page("views/overview.py", title=t("nav.overview", lang), default=True),
+    st.Page("views/reports.py", title=t("nav.reports", lang)),
 ])
 navigation.run()

@@ -54,7 +54,7 @@ def _reports_page(clean_db):
     clean_db.write("CREATE (:Organization {key: 'name:中华精准扶贫促进会', name: '中华精准扶贫促进会', status: '撤销'})")
     clean_db.write("CALL db.awaitIndexes(60)")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.switch_page("pages/reports.py").run()
+    at.switch_page("views/reports.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.i18n import t
 from core.settings import load_settings
-from pages.common import graph_db, lang, user_errors
+from views.common import graph_db, lang, user_errors
 from queries.export import export
 from queries.registry import load_reports
 from queries.runner import export_meta, run_cypher, run_report

@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.i18n import t, term
 from graph.admin import stats
-from pages.common import graph_db, lang, user_errors
+from views.common import graph_db, lang, user_errors
 
 st.title(t("app.title", lang()))
 
@@ -15,10 +15,10 @@ with user_errors():
     counts = stats(db)
 
 st.subheader(t("overview.connection", lang()))
-cols = st.columns(3)
-cols[0].metric(t("overview.connected", lang()), db.uri)
-cols[1].metric(t("overview.database", lang()), db.database)
-cols[2].metric(t("overview.server", lang()), version)
+st.caption(f"{t('overview.connected', lang())}: {db.uri} ({db.user})")
+cols = st.columns(2)
+cols[0].metric(t("overview.database", lang()), db.database)
+cols[1].metric(t("overview.server", lang()), version)
 
 st.subheader(t("overview.counts", lang()))
 left, right = st.columns(2)
