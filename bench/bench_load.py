@@ -71,23 +71,34 @@ def write_statements(path: Path, rows: int, accounts: int, seed: int = 1) -> Non
 
 
 NAIVE_NODE = "MERGE (p:Person {key: $pid}) SET p.name = $name MERGE (a:BankAccount {key: $card}) MERGE (p)-[:HOLDS]->(a)"
-NAIVE_TRANSFER = ("MATCH (a:BankAccount {key: $card}) MERGE (b:BankAccount {key: $cp}) "
+NAIVE_TRANSFER = ("MERGE (a:BankAccount {key: $payer}) MERGE (b:BankAccount {key: $payee}) "
                   "MERGE (a)-[t:TRANSFER {tx_key: $tx}]->(b) SET t.amount = $amount, t.time = $time")
+
+
+def parse_datetime_or_none(text: str):
+    from loaders.clean import parse_datetime
+    try:
+        return parse_datetime(text)
+    except ValueError:
+        return None
 
 
 def naive_load(db, path: Path, limit: int) -> float:
     """One row per transaction, as a first script would do it. Returns rows/s."""
     from loaders.clean import parse_datetime
 
-    with open(path, encoding="gbk", newline="") as handle:
-        rows = [r for _, r in zip(range(limit), csv.DictReader(handle))]
+    with open(path, encoding="gb18030", newline="") as handle:
+        rows = [r for _, r in zip(range(limit), csv.DictReader(handle))
+                if parse_datetime_or_none(r["交易时间"])]
     start = time.perf_counter()
     with db.driver.session(database=db.database) as session:
         for r in rows:
             def work(tx, r=r):
                 tx.run(NAIVE_NODE, pid=r["开户人证件号码"], name=r["账户开户名称"], card=r["交易卡号"]).consume()
-                tx.run(NAIVE_TRANSFER, card=r["交易卡号"], cp=r["交易对手账卡号"] or "CASH:" + r["交易卡号"],
-                       tx="id:" + r["交易流水号"], amount=float(r["交易金额"]), time=parse_datetime(r["交易时间"])).consume()
+                ends = [r["交易卡号"], r["交易对手账卡号"] or "CASH:" + r["交易卡号"]]
+                payer, payee = ends[::-1] if r["收付标志"] == "进" else ends
+                tx.run(NAIVE_TRANSFER, payer=payer, payee=payee, tx="id:" + r["交易流水号"],
+                       amount=float(r["交易金额"]), time=parse_datetime(r["交易时间"])).consume()
             session.execute_write(work)
     return len(rows) / (time.perf_counter() - start)
 
@@ -103,8 +114,8 @@ def admin_import(csv_path: Path, work: Path, settings) -> tuple[float, float]:
     (out / "home" / "conf").mkdir(parents=True, exist_ok=True)
     (out / "home" / "conf" / "neo4j.conf").write_text("")
     start = time.perf_counter()
-    people, accounts, seen_tx = {}, set(), set()
-    with open(csv_path, encoding="gbk", newline="") as src, \
+    people, accounts, held, seen_tx = {}, set(), set(), set()
+    with open(csv_path, encoding="gb18030", newline="") as src, \
             open(out / "transfers.csv", "w", newline="", encoding="utf-8") as tx_out, \
             open(out / "holds.csv", "w", newline="", encoding="utf-8") as holds_out:
         tx = csv.writer(tx_out)
@@ -112,17 +123,21 @@ def admin_import(csv_path: Path, work: Path, settings) -> tuple[float, float]:
         tx.writerow([":START_ID(Account)", ":END_ID(Account)", "tx_key", "amount:double", "time:localdatetime", "memo"])
         holds.writerow([":START_ID(Person)", ":END_ID(Account)"])
         for r in csv.DictReader(src):
+            when = parse_datetime_or_none(r["交易时间"])
+            if when is None:
+                continue
             card, cp = r["交易卡号"], r["交易对手账卡号"] or "CASH:" + r["交易卡号"]
-            if card not in accounts:
-                accounts.add(card)
-                if r["开户人证件号码"] not in people:
-                    people[r["开户人证件号码"]] = r["账户开户名称"]
-                holds.writerow([r["开户人证件号码"], card])
-            accounts.add(cp)
+            payer, payee = (cp, card) if r["收付标志"] == "进" else (card, cp)
+            accounts.update((card, cp))
+            holder = r["开户人证件号码"]
+            if holder and card not in held:
+                held.add(card)
+                people.setdefault(holder, r["账户开户名称"])
+                holds.writerow([holder, card])
             key = "id:" + r["交易流水号"]
             if key not in seen_tx:
                 seen_tx.add(key)
-                tx.writerow([card, cp, key, r["交易金额"], r["交易时间"].replace(" ", "T"), r["摘要说明"]])
+                tx.writerow([payer, payee, key, r["交易金额"], when.isoformat(), r["摘要说明"]])
     with open(out / "accounts.csv", "w", newline="", encoding="utf-8") as handle:
         w = csv.writer(handle)
         w.writerow(["key:ID(Account)"])
@@ -151,56 +166,77 @@ def main() -> None:
     parser.add_argument("--naive-rows", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=1, help="loader runs (each into an emptied database)")
     parser.add_argument("--keep", type=Path, help="keep the work folder here instead of a temporary one")
+    parser.add_argument("--demo", type=Path, help="a demo case folder (python cli.py demo --no-load --out DIR): "
+                        "its other files are loaded first (untimed), then its bank CSV is the timed load")
+    parser.add_argument("--keep-server", action="store_true",
+                        help="leave the loaded server running (for bench/bench_queries.py)")
     args = parser.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="orgtrace-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    csv_path = work / "statements.csv"
-    if not csv_path.exists():
-        print(f"writing {args.rows:,} rows to {csv_path} …", flush=True)
-        write_statements(csv_path, args.rows, args.accounts)
+    if args.demo:
+        csv_path = args.demo / "bank_statements_gbk.csv"
+        with open(csv_path, "rb") as handle:
+            args.rows = sum(1 for _ in handle) - 1
+        before = [args.demo / n for n in ("registry.csv", "roster.csv", "events.csv", "leads.csv", "blacklist.csv")]
+    else:
+        csv_path, before = work / "statements.csv", []
+        if not csv_path.exists():
+            print(f"writing {args.rows:,} rows to {csv_path} …", flush=True)
+            write_statements(csv_path, args.rows, args.accounts)
     settings = load_settings().with_local_server(data_dir=work / "neo4j", bolt_port=free_port())
     server = LocalServer(settings)
     server.start()
+    env = {**os.environ, "ORGTRACE_DATA_DIR": str(server.data_dir)}
+
+    def cli_load(*files: Path) -> None:
+        proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "load", *map(str, files), "--report-dir",
+                               str(work / "reports"), "--data-dir", str(server.data_dir)],
+                              env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(proc.stdout + proc.stderr)
+
     try:
         with connect(settings, start_local=False) as db:
             admin.init_db(db)
+            admin.wipe(db)
+            naive = naive_load(db, csv_path, args.naive_rows)
+            print(f"naive: {naive:,.1f} rows/s", flush=True)
             rates, seconds = [], []
             for attempt in range(args.repeat):
                 admin.wipe(db)
-                env = {**os.environ, "ORGTRACE_DATA_DIR": str(server.data_dir)}
+                if before:
+                    cli_load(*before)
                 start = time.perf_counter()
-                proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "load", str(csv_path), "--kind", "bank",
-                                       "--report-dir", str(work / "reports"), "--data-dir", str(server.data_dir)],
-                                      env=env, capture_output=True, text=True)
+                cli_load(csv_path)
                 elapsed = time.perf_counter() - start
-                if proc.returncode != 0:
-                    raise SystemExit(proc.stdout + proc.stderr)
                 seconds.append(elapsed)
                 rates.append(args.rows / elapsed)
                 print(f"run {attempt + 1}: {elapsed:.1f} s, {args.rows / elapsed:,.0f} rows/s", flush=True)
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             counts = admin.stats(db)
-            admin.wipe(db)
-            naive = naive_load(db, csv_path, args.naive_rows)
     finally:
-        server.stop()
+        if not args.keep_server:
+            server.stop()
     prep, imported = admin_import(csv_path, work, settings)
     rate = statistics.median(rates)
     print()
     print("| measure | value |")
     print("|---|---|")
-    print(f"| rows | {args.rows:,} ({args.accounts:,} accounts) |")
-    print(f"| OrgTrace loader, median of {len(rates)} | {statistics.median(seconds):.1f} s, {rate:,.0f} rows/s |")
-    print(f"| loader peak memory (RSS) | {peak_mb:,.0f} MB |")
-    print(f"| naive loader, {args.naive_rows:,} rows, 1 row per transaction | {naive:,.0f} rows/s |")
+    print(f"| bank statement rows | {args.rows:,} ({csv_path.name}) |")
+    print(f"| OrgTrace loader (`cli.py load`), median of {len(rates)} | {statistics.median(seconds):.1f} s, "
+          f"{rate:,.0f} rows/s |")
+    print(f"| loader peak memory (RSS of the loading process) | {peak_mb:,.0f} MB |")
+    print(f"| naive loader, first {args.naive_rows:,} rows, 1 row per transaction | {naive:,.1f} rows/s |")
     print(f"| ratio OrgTrace / naive | {rate / naive:.1f}x |")
     print(f"| neo4j-admin database import (empty database, offline) | {args.rows / imported:,.0f} rows/s "
           f"({imported:.1f} s import + {prep:.1f} s writing its CSVs) |")
     print(f"| graph after load | {counts['relationships']['TRANSFER']:,} transfers, "
           f"{counts['nodes']['BankAccount']:,} accounts, {counts['nodes']['Person']:,} people |")
-    print(f"\ncommand: python -m bench.bench_load --rows {args.rows} --accounts {args.accounts} "
-          f"--naive-rows {args.naive_rows} --repeat {args.repeat}")
+    demo = f" --demo {args.demo}" if args.demo else f" --rows {args.rows} --accounts {args.accounts}"
+    print(f"\ncommand: python -m bench.bench_load{demo} --naive-rows {args.naive_rows} --repeat {args.repeat}")
+    if args.keep_server:
+        print(f"server left running: --data-dir {server.data_dir} --bolt-port {server.bolt_port}")
 
 
 if __name__ == "__main__":
