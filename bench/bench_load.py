@@ -153,7 +153,8 @@ def admin_import(csv_path: Path, work: Path, settings) -> tuple[float, float]:
     proc = subprocess.run([java, "-Xmx2g", "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool", "database", "import", "full",
                            f"--nodes=BankAccount={out / 'accounts.csv'}", f"--nodes=Person={out / 'people.csv'}",
                            f"--relationships=TRANSFER={out / 'transfers.csv'}", f"--relationships=HOLDS={out / 'holds.csv'}",
-                           "--overwrite-destination", "neo4j"], env=env, capture_output=True, text=True)
+                           f"--report-file={out / 'import.report'}", "--overwrite-destination", "neo4j"],
+                          env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit("neo4j-admin import failed: " + proc.stdout[-2000:] + proc.stderr[-2000:])
     return prep, time.perf_counter() - start
