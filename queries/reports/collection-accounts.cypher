@@ -14,15 +14,17 @@
 // result_kind: table
 // row_cap: 500
 // timeout_s: 60
+WITH localdatetime({date: $from}) AS window_start, localdatetime({date: $to}) + duration('P1D') AS window_end
 MATCH (payer:BankAccount)-[t:TRANSFER]->(a:BankAccount)
-WHERE localdatetime({date: $from}) <= t.time < localdatetime({date: $to}) + duration('P1D')
+WHERE window_start <= t.time < window_end
   AND t.amount >= $min_amount
-  AND coalesce(payer.kind, 'account') <> 'cash'
   AND payer <> a
-  AND ($include_companies = 1 OR NOT EXISTS { (c:Organization)-[:HOLDS]->(a) WHERE c.key STARTS WITH '9' })
+  AND coalesce(payer.kind, 'account') <> 'cash'
 WITH a, count(DISTINCT payer) AS payers, sum(t.amount) AS total_in, count(t) AS transfers,
-     min(t.time) AS first_in, max(t.time) AS last_in, collect(DISTINCT t.memo)[..5] AS memos
+     min(t.time) AS first_in, max(t.time) AS last_in
+// filters on the few aggregated accounts, not on every transfer
 WHERE payers >= $min_payers
+  AND ($include_companies = 1 OR NOT EXISTS { (c:Organization)-[:HOLDS]->(a) WHERE c.key STARTS WITH '9' })
 RETURN a.key AS account,
        a.holder_name AS holder,
        a.bank AS bank,
@@ -31,7 +33,8 @@ RETURN a.key AS account,
        transfers,
        toString(first_in) AS first_in,
        toString(last_in) AS last_in,
-       memos,
+       COLLECT { MATCH (:BankAccount)-[x:TRANSFER]->(a) WHERE x.memo IS NOT NULL
+                 RETURN DISTINCT x.memo LIMIT 5 } AS memos,
        [(h)-[:HOLDS]->(a) | h.key] AS holders,
        COLLECT { MATCH (h:Person)-[:HOLDS]->(a) MATCH (h)-[l:LEADS]->(o:Organization)
                  RETURN o.name + '（' + coalesce(l.role, '') + '）' } AS holder_leads
