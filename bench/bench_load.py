@@ -216,9 +216,11 @@ def main() -> None:
                 print(f"run {attempt + 1}: {elapsed:.1f} s, {args.rows / elapsed:,.0f} rows/s", flush=True)
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             counts = admin.stats(db)
-    finally:
-        if not args.keep_server:
-            server.stop()
+    except BaseException:
+        server.stop()   # a failed run never leaves a server behind, --keep-server or not
+        raise
+    if not args.keep_server:
+        server.stop()
     prep, imported = admin_import(csv_path, work, settings)
     rate = statistics.median(rates)
     print()
