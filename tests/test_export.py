@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -29,6 +30,8 @@ from queries.result import ExportMeta, ResultData, to_plain  # noqa: E402
 ORG = "中华精准扶贫促进会"
 FORMULA = '=HYPERLINK("http://evil.example/x","点我")'
 CST = dt.timezone(dt.timedelta(hours=8))
+if os.environ.get("CI") and not (shutil.which("pdftotext") and shutil.which("pdftoppm") and shutil.which("pdffonts")):
+    raise RuntimeError("CI must have poppler-utils installed (.ci/run installs it): the PDF checks need it")
 needs_poppler = pytest.mark.skipif(
     not (shutil.which("pdftotext") and shutil.which("pdftoppm")),
     reason="pdftotext/pdftoppm not installed (Debian package poppler-utils); CI installs it")
