@@ -14,6 +14,14 @@ def init_db(db: GraphDB, *, wait_seconds: int = 300) -> list[str]:
     return statements
 
 
+def refresh_search_index(db: GraphDB) -> None:
+    """Wait until the full-text index shows every committed write. The index is eventually
+    consistent (see ``graph.schema``): Lucene is updated after the commit, not inside it,
+    which takes about half the commit time of a bank-statement chunk off the load. Loaders
+    call this when a file is done, so a search right after a load finds what it loaded."""
+    db.run_autocommit("CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()")
+
+
 def stats(db: GraphDB) -> dict[str, dict[str, int]]:
     """Counts per label and relationship type of the schema (zeros included)."""
     label_counts = {}

@@ -178,7 +178,9 @@ RELATIONSHIPS: tuple[RelType, ...] = (
 NODE_BY_LABEL: dict[str, NodeType] = {n.label: n for n in NODES}
 REL_BY_TYPE: dict[str, RelType] = {r.type: r for r in RELATIONSHIPS}
 
-#: Name of the CJK full-text index over names, aliases and texts.
+#: Name of the CJK full-text index over names, aliases and texts. Eventually consistent:
+#: updated just after each commit instead of inside it (cheaper loads); loaders wait for
+#: it at the end of a file (``graph.admin.refresh_search_index``).
 FULLTEXT_INDEX = "entity_names"
 FULLTEXT_ANALYZER = "cjk"
 
@@ -212,7 +214,7 @@ def index_statements() -> list[str]:
     out.append(
         f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:{'|'.join(labels)}) "
         f"ON EACH [{', '.join('n.' + p for p in props)}] "
-        f"OPTIONS {{indexConfig: {{`fulltext.analyzer`: '{FULLTEXT_ANALYZER}'}}}}")
+        f"OPTIONS {{indexConfig: {{`fulltext.analyzer`: '{FULLTEXT_ANALYZER}', `fulltext.eventually_consistent`: true}}}}")
     return out
 
 

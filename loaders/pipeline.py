@@ -25,6 +25,7 @@ from typing import Iterator
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, TransientError
 
 from core.errors import LoadError
+from graph.admin import refresh_search_index
 from graph.connection import GraphDB
 from loaders import read
 from loaders.clean import neutralize_formula
@@ -277,6 +278,7 @@ def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mappin
     if started:
         try:
             _finish_run(db, report, user)   # type: ignore[arg-type]
+            refresh_search_index(db)        # type: ignore[arg-type]
         except (ServiceUnavailable, SessionExpired, Neo4jError, OSError):
             pass  # the run stays 'running'; the next attempt records it as interrupted
     return report

@@ -91,6 +91,7 @@ def test_chinese_fulltext_search(clean_db):
     clean_db.write("CREATE (:Organization {key: 'name:中华精准扶贫促进会', name: '中华精准扶贫促进会'}), "
                    "(:Organization {key: 'name:重庆市书法家协会', name: '重庆市书法家协会'})")
     clean_db.write("CALL db.awaitIndexes(60)")
+    admin.refresh_search_index(clean_db)   # the index is eventually consistent
     rows = clean_db.read(f"CALL db.index.fulltext.queryNodes('{schema.FULLTEXT_INDEX}', $q) "
                          "YIELD node RETURN node.name AS name", {"q": "扶贫"})
     assert [r["name"] for r in rows] == ["中华精准扶贫促进会"]

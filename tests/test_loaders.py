@@ -158,6 +158,35 @@ def test_conflicting_transaction_id_is_rejected_not_merged(clean_db, tmp_path):
     assert counts(clean_db)["TRANSFER"] == 1
 
 
+def test_temporal_values_keep_their_types_on_every_write_path(clean_db, tmp_path):
+    """Dates and date-times travel to the server as text and are parsed there: what is
+    stored must still be a DATE / LOCAL DATETIME with the value read, on the create paths
+    and on the update paths (a second statement and a second roster touching the same
+    transfer, people and LEADS)."""
+    load_file(clean_db, write(tmp_path / "payer.csv", bank_rows(PAYER_LINE)), report_dir=tmp_path)
+    load_file(clean_db, write(tmp_path / "payee.csv", bank_rows(PAYEE_LINE)), report_dir=tmp_path)
+    header = "组织名称,姓名,身份证号,手机号,职务,加入日期,缴费金额\n"
+    load_file(clean_db, write(tmp_path / "r1.csv", header + "甲协会,张三,110101199003077774,,会长,2021年1月2日,\n"),
+              report_dir=tmp_path)
+    load_file(clean_db, write(tmp_path / "r2.csv", header + "甲协会,张三,110101199003077774,,会长,2021-01-02,\n"
+                              "甲协会,李四,,13900139000,会员,2021/2/3,200\n"), report_dir=tmp_path)
+    t = clean_db.read("MATCH ()-[t:TRANSFER]->() RETURN valueType(t.time) AS type, toString(t.time) AS v")
+    assert t == [{"type": "LOCAL DATETIME NOT NULL", "v": "2024-03-05T14:03:22"}]
+    person = clean_db.read("MATCH (p:Person {key: '110101199003077774'}) "
+                           "RETURN valueType(p.birth_date) AS type, toString(p.birth_date) AS v")
+    assert person == [{"type": "DATE NOT NULL", "v": "1990-03-07"}]
+    since = clean_db.read("MATCH (:Person)-[l:LEADS]->() RETURN valueType(l.since) AS type, toString(l.since) AS v")
+    assert since == [{"type": "DATE NOT NULL", "v": "2021-01-02"}]
+    joined = clean_db.read("MATCH ()-[m:MEMBER_OF]->() RETURN valueType(m.joined_on) AS type, toString(m.joined_on) AS v")
+    assert joined == [{"type": "DATE NOT NULL", "v": "2021-02-03"}]
+    from graph import schema
+    temporal = sorted({k for n in schema.NODES for k, t in n.properties.items() if t in (schema.DATE, schema.DATETIME)})
+    strings = clean_db.read("MATCH (n) UNWIND keys(n) AS k WITH k, n[k] AS v "
+                            "WHERE k IN $temporal AND valueType(v) STARTS WITH 'STRING' RETURN count(*) AS c",
+                            {"temporal": temporal})
+    assert temporal and strings == [{"c": 0}]
+
+
 # ------------------------------------------------------------------ other kinds
 
 def test_roster_before_registry_gives_one_organization(clean_db, tmp_path):
@@ -177,6 +206,9 @@ def test_roster_before_registry_gives_one_organization(clean_db, tmp_path):
     assert load_file(clean_db, registry, report_dir=tmp_path).status == "loaded"
     orgs = clean_db.read("MATCH (o:Organization) RETURN o.key AS k, o.name AS n, o.status AS s")
     assert len(orgs) == 1 and orgs[0]["n"] == "中华精准扶贫促进会（重庆）" and orgs[0]["s"] == "撤销"
+    found = clean_db.read("CALL db.index.fulltext.queryNodes('entity_names', '扶贫') YIELD node "
+                          "RETURN node.name AS n")   # searchable as soon as the load returns
+    assert found == [{"n": "中华精准扶贫促进会（重庆）"}]
     assert not orgs[0]["k"].startswith("name:")
     roles = clean_db.read("MATCH (p:Person)-[l:LEADS]->(:Organization) RETURN p.name AS n, l.role AS r ORDER BY r")
     assert {"n": "张三", "r": "会长"} in roles
