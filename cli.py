@@ -116,9 +116,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     reports = []
     try:
         for path in args.files:
-            report = load_file(db, Path(path), kind=args.kind, mapping_file=args.mapping, dry_run=args.dry_run,
-                               user=settings.user, report_dir=args.report_dir or settings.report_dir,
-                               sheet=args.sheet)
+            with _ProgressLine() as progress:
+                report = load_file(db, Path(path), kind=args.kind, mapping_file=args.mapping, dry_run=args.dry_run,
+                                   user=settings.user, report_dir=args.report_dir or settings.report_dir,
+                                   sheet=args.sheet, progress=progress)
             reports.append(report)
             if not args.json:
                 _print_load_report(report)
@@ -128,6 +129,36 @@ def cmd_load(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"files": [r.as_dict() for r in reports]})
     return 1 if any(r.status == "failed" for r in reports) else 0
+
+
+class _ProgressLine:
+    """One self-overwriting line on the terminal while a file loads (rows, rate); nothing
+    when standard error is not a terminal, so logs and --json pipelines stay clean."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.shown_at = -1.0
+        self.width = 0
+
+    def __call__(self, p) -> None:
+        if not self.live or p.seconds - self.shown_at < 1.0:
+            return
+        self.shown_at = p.seconds
+        rate = p.read / p.seconds if p.seconds > 0 else 0.0
+        line = (f"{p.file}: {p.read:,} rows read, {p.loaded:,} loaded, {p.rejected:,} rejected "
+                f"({rate:,.0f} rows/s, {p.seconds:,.0f} s)")
+        self.stream.write("\r" + line.ljust(self.width))
+        self.stream.flush()
+        self.width = len(line)
+
+    def __enter__(self) -> "_ProgressLine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
 
 
 def _print_load_report(report) -> None:
@@ -167,7 +198,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     with connect(settings) as db:
         admin.init_db(db)
-        reports = load_files(db, Path(out), user=settings.user, report_dir=Path(out) / "load-reports")
+        with _ProgressLine() as progress:
+            reports = load_files(db, Path(out), user=settings.user, report_dir=Path(out) / "load-reports",
+                                 progress=progress)
     for report in reports:
         _print_load_report(report)
     return 1 if any(r.status == "failed" for r in reports) else 0

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from core.settings import Settings
 from demo.generate import generate_case
 from graph.connection import GraphDB
-from loaders.pipeline import FileReport, load_file
+from loaders.pipeline import FileReport, Progress, load_file
 
 #: Load order: the registry first, so names in later files resolve to registered orgs.
 LOAD_ORDER = ("registry.csv", "roster.csv", "events.csv", "leads.csv", "blacklist.csv",
@@ -18,8 +19,9 @@ def demo_dir(settings: Settings, scale: float, seed: int) -> Path:
     return settings.data_dir.parent / "demo" / f"seed{seed}-scale{scale:g}"
 
 
-def load_files(db: GraphDB, out_dir: Path, *, user: str, report_dir: Path) -> list[FileReport]:
-    return [load_file(db, out_dir / name, user=user, report_dir=report_dir)
+def load_files(db: GraphDB, out_dir: Path, *, user: str, report_dir: Path,
+               progress: Callable[[Progress], None] | None = None) -> list[FileReport]:
+    return [load_file(db, out_dir / name, user=user, report_dir=report_dir, progress=progress)
             for name in LOAD_ORDER if (out_dir / name).exists()]
 
 

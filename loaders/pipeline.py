@@ -16,11 +16,12 @@ import datetime as dt
 import gc
 import hashlib
 import json
+import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, TransientError
 
@@ -59,6 +60,17 @@ class FileReport:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a load is, after each chunk: rows read so far, rows written (or validated)
+    so far, rows rejected so far, seconds since the file was opened."""
+    file: str
+    read: int
+    loaded: int
+    rejected: int
+    seconds: float
 
 
 def run_key(sha256: str, kind: str, mapping_sha: str) -> str:
@@ -189,9 +201,12 @@ def _results(table: read.Table, mapping: Mapping, found: dict[str, str], scope: 
 
 def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mapping_file: Path | None = None,
               dry_run: bool = False, user: str = "investigator", report_dir: Path = Path("load-reports"),
-              sheet: str | int | None = None, chunk_rows: int = 5000) -> FileReport:
-    """Load one file. Never raises for the file's content: failures are in the report."""
+              sheet: str | int | None = None, chunk_rows: int = 5000,
+              progress: Callable[[Progress], None] | None = None) -> FileReport:
+    """Load one file. Never raises for the file's content: failures are in the report.
+    ``progress``, when given, is called after every chunk (a million rows take minutes)."""
     path = Path(path)
+    clock = time.monotonic()
     report = FileReport(file=path.name, sha256="", kind=kind)
     try:
         report.sha256 = read.sha256_file(path)
@@ -255,7 +270,12 @@ def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mappin
                     nodes.extend(result.nodes)
                     rels.extend(result.rels)
                 behind.submit(nodes, rels, good)
+                if progress is not None:
+                    progress(Progress(path.name, report.read, report.loaded, report.rejected,
+                                      time.monotonic() - clock))
             behind.settle()
+            if progress is not None:
+                progress(Progress(path.name, report.read, report.loaded, report.rejected, time.monotonic() - clock))
         finally:
             behind.close()
         report.status = "validated" if dry_run else "loaded"

@@ -301,3 +301,44 @@ def test_cli_load_json_contract(neo4j_server, db, tmp_path):
     proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "load", str(missing), "--kind", "bank", "--json",
                            "--report-dir", str(tmp_path)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert proc.returncode == 1 and json.loads(proc.stdout)["files"][0]["status"] == "failed"
+
+
+def test_progress_is_reported_per_chunk(clean_db, tmp_path):
+    lines = [PAYER_LINE.replace("TX0001", f"TX{n:04d}").replace("14:03:22", f"14:{n // 60:02d}:{n % 60:02d}")
+             for n in range(25)]
+    path = write(tmp_path / "many.csv", bank_rows(*lines))
+    seen = []
+    report = load_file(clean_db, path, report_dir=tmp_path, chunk_rows=10, progress=seen.append)
+    assert report.status == "loaded" and report.loaded == 25
+    reads = [p.read for p in seen]
+    assert reads[:3] == [10, 20, 25] and reads == sorted(reads)
+    last = seen[-1]
+    assert (last.file, last.read, last.loaded, last.rejected) == ("many.csv", 25, 25, 0) and last.seconds > 0
+    assert all(p.loaded <= p.read for p in seen)
+
+
+class _Terminal:
+    def __init__(self, tty: bool):
+        self.tty, self.text = tty, ""
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_cli_progress_line_only_on_a_terminal():
+    import cli
+    from loaders.pipeline import Progress
+    terminal, log = _Terminal(True), _Terminal(False)
+    for stream in (terminal, log):
+        with cli._ProgressLine(stream) as progress:
+            progress(Progress("bank.csv", 5000, 4000, 2, 2.0))
+            progress(Progress("bank.csv", 6000, 5000, 2, 2.5))   # within a second: not redrawn
+    assert log.text == ""
+    assert "bank.csv: 5,000 rows read, 4,000 loaded, 2 rejected (2,500 rows/s, 2 s)" in terminal.text
+    assert "6,000" not in terminal.text and terminal.text.endswith("\r")
