@@ -85,15 +85,12 @@ def _wire_rows(rows: list[dict], field: str = "props") -> tuple[list[dict], set[
     return rows, keys
 
 
-def _content_hash(props: dict[str, Any]) -> int:
-    """A fingerprint of a node's properties: their sorted items hashed, with each value's
-    class (so 1, 1.0 and True differ, as they do in the graph); repr when a value cannot
-    be hashed (a list). Several times cheaper than hashing the repr of every value."""
-    items = sorted(props.items())
-    try:
-        return hash((tuple(items), tuple([v.__class__ for _, v in items])))
-    except TypeError:
-        return hash(repr(items))
+def _value_key(value: Any) -> int:
+    """A 64-bit fingerprint of a property value that tells 1, 1.0 and True apart (as the
+    graph does); lists are hashed as tuples."""
+    if value.__class__ is list:
+        return hash((list, tuple(value)))
+    return hash((value.__class__, value))
 
 
 # ------------------------------------------------------------------ Cypher builders
@@ -185,6 +182,9 @@ class GraphWriter:
         self.db = db
         self.prov = provenance
         self._seen: OrderedDict[tuple, int] = OrderedDict()
+        # node -> {property: value key} of everything this run wrote on it (the name too:
+        # a new spelling is written, and becomes an alias)
+        self._nodes_written: OrderedDict[tuple, dict] = OrderedDict()
         self._memory = memory
         self._org_names: dict[str, str | None] = {}
 
@@ -196,6 +196,27 @@ class GraphWriter:
         self._seen[ident] = fingerprint
         if len(self._seen) > self._memory:
             self._seen.popitem(last=False)
+        return False
+
+    def _node_unchanged(self, ident: tuple, name: Any, props: dict[str, Any]) -> bool:
+        """True when this run already wrote every one of these property values (and this
+        name) on the node, so writing it again would change nothing. Compared property by
+        property, not as a whole: an account seen from its own statement (holder name) and
+        from a counterparty's (holder name and bank) is written twice, not on every row."""
+        fresh = {k: _value_key(v) for k, v in props.items()}
+        if name is not None:
+            fresh["\0name"] = _value_key(name)
+        known = self._nodes_written.get(ident)
+        if known is not None:
+            if all(known.get(k) == v for k, v in fresh.items()):
+                self._nodes_written.move_to_end(ident)
+                return True
+            known.update(fresh)
+            self._nodes_written.move_to_end(ident)
+            return False
+        self._nodes_written[ident] = fresh
+        if len(self._nodes_written) > self._memory:
+            self._nodes_written.popitem(last=False)
         return False
 
     def resolve_org_names(self, nodes: list[NodeRecord]) -> None:
@@ -257,6 +278,7 @@ class GraphWriter:
                 return session.execute_write(work)
         except Exception:
             self._seen.clear()   # nothing of this chunk may count as written
+            self._nodes_written.clear()
             self._org_names.clear()
             raise
 
@@ -292,7 +314,7 @@ class GraphWriter:
         out = {}
         for label, batch in batches.items():
             rows = [e for e in batch.values()
-                    if not self._remember(("node", label, e["key"]), _content_hash(e["props"]))]
+                    if not self._node_unchanged((label, e["key"]), e["name"], e["props"])]
             if rows:
                 out[label] = rows
         return out, adopt

@@ -342,3 +342,29 @@ def test_cli_progress_line_only_on_a_terminal():
     assert log.text == ""
     assert "bank.csv: 5,000 rows read, 4,000 loaded, 2 rejected (2,500 rows/s, 2 s)" in terminal.text
     assert "6,000" not in terminal.text and terminal.text.endswith("\r")
+
+
+def test_writer_skips_nodes_whose_values_it_already_wrote():
+    """An account seen from its own statement (holder name) and from counterparties'
+    (holder name and bank) alternately is written once per new value, not on every row;
+    a new spelling of a name is written (it becomes an alias)."""
+    from loaders.records import NodeRecord
+    from loaders.writer import GraphWriter, Provenance
+
+    writer = GraphWriter(None, Provenance("f.csv", "ab" * 32, "run"))   # batching only: no database
+
+    def batch(*records):
+        out, _ = writer._node_batches(list(records))
+        return [(label, row["key"]) for label, rows in out.items() for row in rows]
+
+    own = NodeRecord("BankAccount", "A1", {"number": "A1", "holder_name": "张三"}, 2)
+    seen_by_payer = NodeRecord("BankAccount", "A1", {"number": "A1", "holder_name": "张三", "bank": "工行"}, 3)
+    assert batch(own) == [("BankAccount", "A1")]
+    assert batch(seen_by_payer) == [("BankAccount", "A1")]        # a new value: written
+    assert batch(own) == [] and batch(seen_by_payer) == [] and batch(own) == []
+    assert batch(NodeRecord("BankAccount", "A1", {"number": "A1", "bank": "建行"}, 4)) == [("BankAccount", "A1")]
+    person = NodeRecord("Person", "110101199003077774", {"name": "张三", "id_valid": True}, 2)
+    assert batch(person) == [("Person", "110101199003077774")]
+    assert batch(person) == []
+    assert batch(NodeRecord("Person", "110101199003077774", {"name": "张叁", "id_valid": True}, 5)) != []
+    assert batch(NodeRecord("Person", "110101199003077774", {"name": "张三", "id_valid": 1}, 6)) != []   # True != 1
