@@ -174,6 +174,15 @@ def rel_merge_cypher(rel_type: str, source: str, target: str, merge_on: tuple[st
 
 # ------------------------------------------------------------------ the writer
 
+def _keep_recent(store: OrderedDict, key: Any, value: Any, limit: int) -> None:
+    """Store key -> value as the most recently used entry; forget the oldest beyond limit
+    (the writer's memory of what it wrote stays bounded on any file size)."""
+    store[key] = value
+    store.move_to_end(key)
+    if len(store) > limit:
+        store.popitem(last=False)
+
+
 class GraphWriter:
     """Writes chunks of records for one file. Remembers (boundedly) what it already wrote
     in this run so repeated accounts and people are not written again and again."""
@@ -190,13 +199,9 @@ class GraphWriter:
 
     def _remember(self, ident: tuple, fingerprint: int) -> bool:
         """True when ident was already written with the same content in this run."""
-        if self._seen.get(ident) == fingerprint:
-            self._seen.move_to_end(ident)
-            return True
-        self._seen[ident] = fingerprint
-        if len(self._seen) > self._memory:
-            self._seen.popitem(last=False)
-        return False
+        unchanged = self._seen.get(ident) == fingerprint
+        _keep_recent(self._seen, ident, fingerprint, self._memory)
+        return unchanged
 
     def _node_unchanged(self, ident: tuple, name: Any, props: dict[str, Any]) -> bool:
         """True when this run already wrote every one of these property values (and this
@@ -207,17 +212,13 @@ class GraphWriter:
         if name is not None:
             fresh["\0name"] = _value_key(name)
         known = self._nodes_written.get(ident)
-        if known is not None:
-            if all(known.get(k) == v for k, v in fresh.items()):
-                self._nodes_written.move_to_end(ident)
-                return True
+        unchanged = known is not None and all(known.get(k) == v for k, v in fresh.items())
+        if known is None:
+            known = fresh
+        elif not unchanged:
             known.update(fresh)
-            self._nodes_written.move_to_end(ident)
-            return False
-        self._nodes_written[ident] = fresh
-        if len(self._nodes_written) > self._memory:
-            self._nodes_written.popitem(last=False)
-        return False
+        _keep_recent(self._nodes_written, ident, known, self._memory)
+        return unchanged
 
     def resolve_org_names(self, nodes: list[NodeRecord]) -> None:
         """Point name-only organization references at an existing organization of that
