@@ -332,11 +332,11 @@ class _Terminal:
 
 
 def test_cli_progress_line_only_on_a_terminal():
-    import cli
+    from commands.common import ProgressLine
     from loaders.pipeline import Progress
     terminal, log = _Terminal(True), _Terminal(False)
     for stream in (terminal, log):
-        with cli._ProgressLine(stream) as progress:
+        with ProgressLine(stream) as progress:
             progress(Progress("bank.csv", 5000, 4000, 2, 2.0))
             progress(Progress("bank.csv", 6000, 5000, 2, 2.5))   # within a second: not redrawn
     assert log.text == ""

@@ -18,32 +18,17 @@ import argparse
 import datetime as dt
 import json
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Any
 
+from commands.common import add_local_server_options, format_table, settings_for
 from core.errors import QueryError
-from core.settings import Settings, load_settings
+from core.settings import Settings
 
 FORMATS = ("table", "csv", "xlsx", "json", "html", "pdf")
-_CELL_WIDTH = 40
 
 
 # ------------------------------------------------------------------ helpers
-
-def _add_local_server_options(parser: argparse.ArgumentParser) -> None:
-    """Same options as cli.py's: a local server (they take precedence over NEO4J_URI)."""
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="local server data directory (default: ORGTRACE_DATA_DIR or the user's data folder)")
-    parser.add_argument("--bolt-port", type=int, default=None, help="Bolt port (default 7687)")
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = load_settings()
-    if getattr(args, "data_dir", None) or getattr(args, "bolt_port", None):
-        settings = settings.with_local_server(data_dir=args.data_dir, bolt_port=args.bolt_port)
-    return settings
-
 
 def _split(spec: str) -> tuple[str, str]:
     name, sep, value = spec.partition("=")
@@ -73,37 +58,6 @@ def parse_typed(specs: list[str]) -> dict[str, Any]:
                              f"integer, float, date, datetime, list or json.")
         values[name] = text if kind == "string" else coerce_value(probe, Parameter(name, kind), text)
     return values
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
-def _clip(text: str, limit: int = _CELL_WIDTH) -> str:
-    text = text.replace("\n", " ")
-    if _width(text) <= limit:
-        return text
-    out, used = "", 0
-    for ch in text:
-        if used + _width(ch) > limit - 1:
-            break
-        out, used = out + ch, used + _width(ch)
-    return out + "…"
-
-
-def format_table(columns: list[str], rows: list[dict[str, Any]]) -> str:
-    """An aligned text table; Chinese characters count as two columns."""
-    from queries.export import cell_text
-
-    cells = [[_clip(str(c)) for c in columns]]
-    cells += [[_clip(cell_text(row.get(c))) for c in columns] for row in rows]
-    widths = [max(_width(r[i]) for r in cells) for i in range(len(columns))]
-    lines = []
-    for n, r in enumerate(cells):
-        lines.append("  ".join(v + " " * (w - _width(v)) for v, w in zip(r, widths)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def _output(db: Any, result: Any, args: argparse.Namespace, *, title: str, report_id: str,
@@ -156,7 +110,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from queries.runner import run_report
 
     reports = load_reports()
-    settings = _settings(args)
+    settings = settings_for(args)
     with connect(settings) as db:
         if args.id in reports:
             report = reports[args.id]
@@ -182,7 +136,7 @@ def cmd_cypher(args: argparse.Namespace) -> int:
     from graph.connection import connect
     from queries.runner import run_cypher
 
-    settings = _settings(args)
+    settings = settings_for(args)
     with connect(settings) as db:
         result = run_cypher(db, args.cypher, parse_typed(args.param), limit=args.limit,
                             timeout=args.timeout)
@@ -196,7 +150,7 @@ def cmd_save(args: argparse.Namespace) -> int:
     from graph.connection import connect
     from queries.saved import save_report
 
-    settings = _settings(args)
+    settings = settings_for(args)
     with connect(settings) as db:
         key = save_report(db, args.title, args.cypher, parse_typed(args.param), settings.user)
     print(f"Saved as {key} (owner {settings.user}); run it with: python cli.py query run {key}")
@@ -207,7 +161,7 @@ def cmd_saved(args: argparse.Namespace) -> int:
     from graph.connection import connect
     from queries.saved import list_saved
 
-    with connect(_settings(args)) as db:
+    with connect(settings_for(args)) as db:
         rows = list_saved(db)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -220,7 +174,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
     from graph.connection import connect
     from queries.saved import delete_saved
 
-    settings = _settings(args)
+    settings = settings_for(args)
     with connect(settings) as db:
         delete_saved(db, args.key, settings.user)
     print(f"Deleted the saved report {args.key}.")
@@ -237,10 +191,10 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="export file (default: ID-DATE-TIME.FORMAT here)")
     parser.add_argument("--limit", type=int, help="at most this many rows")
     parser.add_argument("--timeout", type=float, help="seconds before the query is stopped")
-    _add_local_server_options(parser)
+    add_local_server_options(parser)
 
 
-def add_query_parser(subparsers: Any) -> None:
+def register(subparsers: Any) -> None:
     """Register ``query list|run|cypher|save|saved|delete`` on cli.py's subparsers."""
     query = subparsers.add_parser("query", help="saved reports and read-only Cypher")
     sub = query.add_subparsers(dest="action", required=True)
@@ -264,15 +218,15 @@ def add_query_parser(subparsers: Any) -> None:
     save.add_argument("--title", required=True)
     save.add_argument("--param", action="append", default=[], metavar="NAME[:TYPE]=VALUE",
                       help="a default parameter value (repeatable)")
-    _add_local_server_options(save)
+    add_local_server_options(save)
     save.set_defaults(func=cmd_save)
 
     saved = sub.add_parser("saved", help="list the saved reports")
     saved.add_argument("--json", action="store_true")
-    _add_local_server_options(saved)
+    add_local_server_options(saved)
     saved.set_defaults(func=cmd_saved)
 
     delete = sub.add_parser("delete", help="delete a saved report (owner only)")
     delete.add_argument("key", metavar="KEY")
-    _add_local_server_options(delete)
+    add_local_server_options(delete)
     delete.set_defaults(func=cmd_delete)
