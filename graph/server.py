@@ -13,6 +13,7 @@ different data directories and ports can run side by side.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -94,6 +95,13 @@ def install_dir(settings: Settings) -> Path:
     return settings.cache_dir / f"neo4j-{neo4j_version()}"
 
 
+def launcher_classes(settings: Settings) -> Path:
+    """Where the launcher compiled from this checkout's source lives."""
+    source = SERVER_SRC / "src/main/java/org/orgtrace/server/LocalNeo4j.java"
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+    return install_dir(settings) / f"classes-{digest}"
+
+
 def ensure_installed(settings: Settings, *, quiet: bool = True) -> Path:
     """Fetch the Neo4j jars with Maven and compile the launcher, once. Returns the dir.
 
@@ -101,9 +109,12 @@ def ensure_installed(settings: Settings, *, quiet: bool = True) -> Path:
     """
     _, javac = check_prerequisites(settings)
     target = install_dir(settings)
-    done = target / ".complete"
     source = SERVER_SRC / "src/main/java/org/orgtrace/server/LocalNeo4j.java"
-    stamp = f"{neo4j_version()} {source.stat().st_mtime_ns} {source.stat().st_size}"
+    # The compiled launcher lives in a folder named after its source's hash: two checkouts
+    # with different launchers share the jars without recompiling under each other.
+    classes = launcher_classes(settings)
+    done = classes / ".complete"
+    stamp = neo4j_version()
     if done.exists() and done.read_text() == stamp:
         return target
     target.mkdir(parents=True, exist_ok=True)
@@ -127,7 +138,6 @@ def ensure_installed(settings: Settings, *, quiet: bool = True) -> Path:
                 tail = (proc.stdout or "")[-2000:] + (proc.stderr or "")[-2000:]
                 raise ServerError(f"Maven could not fetch Neo4j {neo4j_version()} from Maven Central "
                                   f"(exit {proc.returncode}). Check the network or the Maven settings. {tail.strip()}")
-        classes = target / "classes"
         shutil.rmtree(classes, ignore_errors=True)
         proc = subprocess.run([javac, "--release", str(MIN_JAVA), "-encoding", "UTF-8", "-cp",
                                f"{lib}/*", "-d", str(classes), str(source)], capture_output=True, text=True)
@@ -246,7 +256,7 @@ class LocalServer:
                "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
                "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "-Dio.netty.tryReflectionSetAccessible=true",
-               "-Dfile.encoding=UTF-8", "-cp", f"{install / 'classes'}:{install / 'lib'}/*",
+               "-Dfile.encoding=UTF-8", "-cp", f"{launcher_classes(self.settings)}:{install / 'lib'}/*",
                LAUNCHER_CLASS, str(self.home), str(port), str(self.password_file)]
         with open(self.log_file, "ab") as log:
             log.write(f"\n--- start {time.strftime('%Y-%m-%d %H:%M:%S')} port {port}\n".encode())
