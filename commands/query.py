@@ -23,7 +23,9 @@ from typing import Any
 
 from commands.common import add_local_server_options, format_table, settings_for
 from core.errors import QueryError
+from core.files import write_private_text
 from core.settings import Settings
+from queries.guard import quote
 
 FORMATS = ("table", "csv", "xlsx", "json", "html", "pdf")
 
@@ -33,7 +35,7 @@ FORMATS = ("table", "csv", "xlsx", "json", "html", "pdf")
 def _split(spec: str) -> tuple[str, str]:
     name, sep, value = spec.partition("=")
     if not sep or not name.strip():
-        raise QueryError(f"The parameter '{spec}' must be written NAME=VALUE.")
+        raise QueryError(f"The parameter '{quote(spec)}' must be written NAME=VALUE.")
     return name.strip(), value
 
 
@@ -51,10 +53,10 @@ def parse_typed(specs: list[str]) -> dict[str, Any]:
             try:
                 values[name] = json.loads(text)
             except json.JSONDecodeError:
-                raise QueryError(f"The parameter '{name}' is not valid JSON: {text}") from None
+                raise QueryError(f"The parameter '{quote(name)}' is not valid JSON: {quote(text)}") from None
             continue
         if kind not in ("string", "integer", "float", "date", "datetime", "list"):
-            raise QueryError(f"The parameter '{name}' has the unknown type '{kind}'; use string, "
+            raise QueryError(f"The parameter '{quote(name)}' has the unknown type '{quote(kind)}'; use string, "
                              f"integer, float, date, datetime, list or json.")
         values[name] = text if kind == "string" else coerce_value(probe, Parameter(name, kind), text)
     return values
@@ -65,11 +67,11 @@ def _output(db: Any, result: Any, args: argparse.Namespace, *, title: str, repor
     from queries.export import export
     from queries.runner import export_meta
 
-    note = f"{len(result.rows)} rows" + (" (truncated: more rows exist; raise --limit)" if result.truncated else "")
+    note = f"{len(result.rows)} rows" + (truncation_note(result) if result.truncated else "")
     if args.format == "table":
         text = f"{title}\n\n{format_table(result.columns, result.rows)}\n\n{note}, {result.elapsed_s:g} s\n"
         if args.out:
-            Path(args.out).write_text(text, encoding="utf-8")
+            write_private_text(args.out, text)
             print(f"{note}; written to {args.out}")
         else:
             sys.stdout.write(text)
@@ -79,6 +81,25 @@ def _output(db: Any, result: Any, args: argparse.Namespace, *, title: str, repor
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = export(result, meta, args.format, args.out or f"{report_id}-{stamp}.{args.format}")
     print(f"{note}; written to {path}")
+
+
+def truncation_note(result: Any) -> str:
+    """What a cut result says: raise --limit, unless the cap itself cut it."""
+    from queries.registry import MAX_ROW_CAP
+
+    if result.cap >= MAX_ROW_CAP:
+        return (f" (truncated at {MAX_ROW_CAP:,} rows, the most any query returns here; narrow the "
+                f"query to see the rest)")
+    return f" (truncated: more rows exist; raise --limit, at most {MAX_ROW_CAP:,})"
+
+
+def _say_cap(args: argparse.Namespace) -> None:
+    """One line on standard error when --limit asks for more than the cap."""
+    from queries.registry import MAX_ROW_CAP
+
+    if isinstance(args.limit, int) and args.limit > MAX_ROW_CAP:
+        print(f"--limit {args.limit:,} is above the cap of {MAX_ROW_CAP:,} rows; at most "
+              f"{MAX_ROW_CAP:,} rows are returned.", file=sys.stderr)
 
 
 # ------------------------------------------------------------------ handlers
@@ -115,6 +136,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.id in reports:
             report = reports[args.id]
             params = dict(_split(s) for s in args.param or [])
+            _say_cap(args)
             result = run_report(db, report, params, limit=args.limit, timeout=args.timeout)
             title, kind = report.title_text(settings.lang), report.result_kind
         else:
@@ -123,8 +145,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             try:
                 saved = get_saved(db, args.id)
             except QueryError:
-                raise QueryError(f"There is no report or saved report '{args.id}'; `python cli.py "
+                raise QueryError(f"There is no report or saved report '{quote(args.id)}'; `python cli.py "
                                  f"query list` and `query saved` show them.") from None
+            _say_cap(args)
             result = run_saved(db, args.id, parse_typed(args.param), limit=args.limit,
                                timeout=args.timeout)
             title, kind = saved["title"], "table"
@@ -138,6 +161,7 @@ def cmd_cypher(args: argparse.Namespace) -> int:
 
     settings = settings_for(args)
     with connect(settings) as db:
+        _say_cap(args)
         result = run_cypher(db, args.cypher, parse_typed(args.param), limit=args.limit,
                             timeout=args.timeout)
         kind = "graph" if result.graph else "table"

@@ -26,6 +26,7 @@ from typing import Callable, Iterator
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, TransientError
 
 from core.errors import LoadError
+from core.files import open_private, private_dir
 from graph.admin import refresh_search_index
 from graph.connection import GraphDB
 from loaders import read
@@ -91,8 +92,8 @@ class _IssueLog:
 
     def add(self, issue: Issue) -> None:
         if self._writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = open(self.path, "w", encoding="utf-8-sig", newline="")
+            private_dir(self.path.parent)  # rejects hold raw rows: owner only (0700 / 0600)
+            self._handle = open_private(self.path, "w", encoding="utf-8-sig", newline="")
             self._writer = csv.writer(self._handle)
             self._writer.writerow(self.HEADER)
         value = (issue.value or "")[:500]

@@ -11,6 +11,7 @@ more than the cap means the result was cut: ``truncated`` is set and the extra r
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -24,8 +25,8 @@ from neo4j.graph import Node, Path, Relationship
 from core.errors import DatabaseUnavailable, QueryError, QueryRefused
 from core.settings import load_settings
 from graph.connection import GraphDB
-from queries.guard import check_read_only, tokenize
-from queries.registry import MAX_ROW_CAP, Report, coerce_params, render
+from queries.guard import check_plan, check_read_only, quote, tokenize
+from queries.registry import MAX_ROW_CAP, MAX_TIMEOUT_S, Report, coerce_params, render
 from queries.result import ExportMeta, ResultData, to_plain
 
 CAP_PARAM = "orgtrace_row_cap"
@@ -41,13 +42,47 @@ class QueryResult(ResultData):
     parameters: dict[str, Any] = field(default_factory=dict)
     graph: dict[str, list[dict[str, Any]]] | None = None
     elapsed_s: float = 0.0
+    cap: int = MAX_ROW_CAP  # the row cap that applied (``truncated`` means more rows exist)
 
 
 def _strip(cypher: str) -> str:
+    """The statement without a final ``;`` and whatever follows it (only comments and blanks,
+    or the guard would have refused it): ``MATCH (n) RETURN n; // x`` runs as
+    ``MATCH (n) RETURN n``."""
     text = cypher.strip()
-    while text.endswith(";"):
-        text = text[:-1].rstrip()
+    tokens = tokenize(text)
+    while tokens and tokens[-1].kind == "punct" and tokens[-1].text == ";":
+        text = text[:tokens[-1].offset].rstrip()
+        tokens.pop()
     return text
+
+
+def _explain(tx: Any, cypher: str, params: dict[str, Any]) -> list[str]:
+    """Let the server judge: ``EXPLAIN`` the exact text (nothing runs) and refuse it unless
+    its plan only reads (:func:`queries.guard.check_plan`). Returns the result columns."""
+    result = tx.run("EXPLAIN " + cypher, params)
+    columns = list(result.keys())
+    summary = result.consume()
+    check_plan(summary.query_type, summary.plan)
+    return columns
+
+
+def check_with_server(db: GraphDB, cypher: str, params: Mapping[str, Any] | None = None) -> None:
+    """The tokenizer's check, then the server's (``EXPLAIN`` in a read session), without
+    running anything: how saved reports are checked before they are stored."""
+    check_read_only(cypher, database=db.database)
+    check_plan_on_server(db, _strip(cypher), params)
+
+
+def check_plan_on_server(db: GraphDB, cypher: str, params: Mapping[str, Any] | None = None) -> None:
+    """The server's check alone: ``EXPLAIN`` in a read session, refused unless the plan only
+    reads. (The runner always applies the tokenizer first; this is the barrier that does not
+    depend on it.)"""
+    try:
+        with db.driver.session(database=db.database, default_access_mode=READ_ACCESS) as session:
+            session.execute_read(lambda tx: _explain(tx, cypher, dict(params or {})))
+    except (Neo4jError, DriverError) as exc:
+        raise _neo4j_error(exc, 0) from None
 
 
 def _may_wrap(cypher: str) -> bool:
@@ -65,9 +100,34 @@ def _may_wrap(cypher: str) -> bool:
     return top_level_return
 
 
+_EXPLAIN = "EXPLAIN "
+_POSITION = re.compile(r"\(line (\d+), column (\d+) \(offset: (\d+)\)\)")
+_MESSAGE_LIMIT = 240
+
+
+def _server_message(exc: Exception) -> str:
+    """The first line of the server's message, cut to a readable length (its position kept),
+    with positions on the first line moved back by the ``EXPLAIN `` the runner put in front."""
+    lines = (getattr(exc, "message", None) or str(exc) or "").strip().splitlines()
+    message = lines[0] if lines else type(exc).__name__
+
+    def unshift(match: re.Match[str]) -> str:
+        line, column, offset = (int(g) for g in match.groups())
+        if offset >= len(_EXPLAIN):
+            offset -= len(_EXPLAIN)
+            column -= len(_EXPLAIN) if line == 1 else 0
+        return f"(line {line}, column {column} (offset: {offset}))"
+
+    position = _POSITION.search(message)
+    where = unshift(position) if position else ""
+    body = _POSITION.sub("", message).strip() if position else message
+    body = quote(body, _MESSAGE_LIMIT)
+    return f"{body} {where}".strip()
+
+
 def _neo4j_error(exc: Exception, timeout: float) -> Exception:
     code = getattr(exc, "code", "") or ""
-    message = (getattr(exc, "message", None) or str(exc)).strip().splitlines()[0]
+    message = _server_message(exc)
     if "TransactionTimedOut" in code or "timed out" in message.lower():
         return QueryError(f"The query was stopped after {timeout:g} s because it ran longer than its "
                           f"time limit; narrow it (fewer hops, a shorter date range, a higher minimum "
@@ -88,12 +148,14 @@ def _fetch(db: GraphDB, cypher: str, params: dict[str, Any], cap: int,
 
     @unit_of_work(timeout=timeout, metadata={"app": "OrgTrace"})
     def work(tx: Any) -> tuple[list[str], list[Any]]:
-        if _may_wrap(cypher):
-            columns = list(tx.run("EXPLAIN " + cypher, params).keys())
-            if all(re.fullmatch(r"\w+", c) for c in columns):  # else: unaliased expressions
-                projection = ", ".join(f"`{c}`" for c in columns)
-                wrapped = f"CALL {{\n{cypher}\n}}\nRETURN {projection} LIMIT ${CAP_PARAM}"
-                return columns, list(tx.run(wrapped, {**params, CAP_PARAM: cap + 1}))
+        columns = _explain(tx, cypher, params)  # refused here unless the plan only reads
+        if _may_wrap(cypher) and all(re.fullmatch(r"\w+", c) for c in columns):
+            # (else: unaliased expressions, streamed below)
+            projection = ", ".join(f"`{c}`" for c in columns)
+            wrapped = f"CALL {{\n{cypher}\n}}\nRETURN {projection} LIMIT ${CAP_PARAM}"
+            wrapped_params = {**params, CAP_PARAM: cap + 1}
+            _explain(tx, wrapped, wrapped_params)  # the text that runs is the text judged
+            return columns, list(tx.run(wrapped, wrapped_params))
         result = tx.run(cypher, params)
         records = []
         for record in result:  # stop after cap+1 records
@@ -120,8 +182,8 @@ def run_cypher(db: GraphDB, cypher: str, params: Mapping[str, Any] | None = None
     and are left out of the rows.
     """
     check_read_only(cypher, database=db.database)
-    cap = max(1, min(int(limit or MAX_ROW_CAP), MAX_ROW_CAP))
-    timeout = float(timeout or load_settings().query_timeout)
+    cap = row_cap(limit)
+    timeout = time_limit(timeout)
     params = dict(params or {})
     text = _strip(cypher)
     started = time.monotonic()
@@ -135,7 +197,40 @@ def run_cypher(db: GraphDB, cypher: str, params: Mapping[str, Any] | None = None
     rows = [{c: to_plain(record[c]) for c in shown} for record in records]
     return QueryResult(shown, rows, truncated, cypher=text, parameters=params,
                        graph=graph if graph["nodes"] else None,
-                       elapsed_s=round(time.monotonic() - started, 3))
+                       elapsed_s=round(time.monotonic() - started, 3), cap=cap)
+
+
+def row_cap(limit: Any) -> int:
+    """The row cap for ``limit``: ``None`` gives :data:`MAX_ROW_CAP`, a whole number from 1 is
+    kept up to that cap (above it, the cap: the result's ``cap`` says which applied); anything
+    else is refused with a sentence."""
+    if limit is None:
+        return MAX_ROW_CAP
+    try:
+        number = float(limit)
+        whole = not isinstance(limit, bool) and math.isfinite(number) and number == int(number)
+    except (TypeError, ValueError):
+        whole = False
+    if not whole or number < 1:
+        raise QueryError(f"The row limit must be a whole number from 1 to {MAX_ROW_CAP:,} (the cap); "
+                         f"'{quote(str(limit), 20)}' is not.")
+    return min(int(number), MAX_ROW_CAP)
+
+
+def time_limit(timeout: Any) -> float:
+    """Seconds a query may run: ``timeout``, or ``ORGTRACE_QUERY_TIMEOUT`` when ``None``; a
+    number above 0 and at most :data:`MAX_TIMEOUT_S`, else refused with a sentence."""
+    value = load_settings().query_timeout if timeout is None else timeout
+    try:
+        seconds = float(value)
+        ok = not isinstance(value, bool) and math.isfinite(seconds) and 0 < seconds <= MAX_TIMEOUT_S
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        source = "ORGTRACE_QUERY_TIMEOUT" if timeout is None else "The time limit"
+        raise QueryError(f"{source} must be a number of seconds above 0 and at most {MAX_TIMEOUT_S} "
+                         f"(ten minutes); '{quote(str(value), 20)}' is not.")
+    return seconds
 
 
 def run_report(db: GraphDB, report: Report, params: Mapping[str, Any] | None = None, *,
@@ -145,9 +240,9 @@ def run_report(db: GraphDB, report: Report, params: Mapping[str, Any] | None = N
     ``limit`` defaults to the report's row_cap, ``timeout`` to its timeout_s.
     """
     values = coerce_params(report, params)
-    cap = min(int(limit or report.row_cap), MAX_ROW_CAP)
-    return run_cypher(db, render(report, values), values, limit=cap,
-                      timeout=timeout or report.timeout_s, picture=report.picture)
+    return run_cypher(db, render(report, values), values,
+                      limit=report.row_cap if limit is None else limit,
+                      timeout=report.timeout_s if timeout is None else timeout, picture=report.picture)
 
 
 # ------------------------------------------------------------------ picture

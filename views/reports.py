@@ -9,6 +9,7 @@ import streamlit as st
 from core.i18n import t
 from core.settings import load_settings
 from views.common import graph_db, lang, user_errors
+from views.markdown import plain_text
 from queries.export import export
 from queries.registry import load_reports
 from queries.runner import export_meta, run_cypher, run_report
@@ -87,7 +88,8 @@ with saved:
         entries = list_saved(db)
     user = load_settings().user
     for entry in entries:
-        with st.expander(f"{entry['title']} · {t('reports.owner', lang())}: {entry['owner']} · {entry.get('created_at', '')}"):
+        with st.expander(f"{plain_text(entry['title'])} · {t('reports.owner', lang())}: "
+                         f"{plain_text(entry['owner'])} · {entry.get('created_at', '')}"):
             st.code(entry["cypher"], language="cypher")
             run_it, delete_it = st.columns(2)
             if run_it.button(t("reports.run", lang()), key=f"run-{entry['key']}"):
