@@ -78,6 +78,7 @@ def check_plan_on_server(db: GraphDB, cypher: str, params: Mapping[str, Any] | N
     """The server's check alone: ``EXPLAIN`` in a read session, refused unless the plan only
     reads. (The runner always applies the tokenizer first; this is the barrier that does not
     depend on it.)"""
+    check_param_values(dict(params or {}))
     try:
         with db.driver.session(database=db.database, default_access_mode=READ_ACCESS) as session:
             session.execute_read(lambda tx: _explain(tx, cypher, dict(params or {})))
@@ -185,6 +186,7 @@ def run_cypher(db: GraphDB, cypher: str, params: Mapping[str, Any] | None = None
     cap = row_cap(limit)
     timeout = time_limit(timeout)
     params = dict(params or {})
+    check_param_values(params)
     text = _strip(cypher)
     started = time.monotonic()
     columns, records = _fetch(db, text, params, cap, timeout)
@@ -198,6 +200,33 @@ def run_cypher(db: GraphDB, cypher: str, params: Mapping[str, Any] | None = None
     return QueryResult(shown, rows, truncated, cypher=text, parameters=params,
                        graph=graph if graph["nodes"] else None,
                        elapsed_s=round(time.monotonic() - started, 3), cap=cap)
+
+
+_INT64 = (-2 ** 63, 2 ** 63 - 1)
+
+
+def check_param_values(params: Mapping[str, Any]) -> None:
+    """Refuse, with a sentence, parameter values Neo4j cannot hold (whole numbers beyond 64
+    bits, NaN and infinite numbers), wherever they sit in lists and maps."""
+    def walk(name: str, value: Any) -> None:
+        if isinstance(value, bool):
+            return
+        if isinstance(value, int) and not _INT64[0] <= value <= _INT64[1]:
+            raise QueryError(f"The parameter '{quote(name)}' holds the whole number "
+                             f"{quote(str(value), 30)}, beyond what Neo4j can store (at most 19 "
+                             f"digits, ±9,223,372,036,854,775,807).")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise QueryError(f"The parameter '{quote(name)}' holds {value}, which is not a number "
+                             f"Neo4j can compare; give a finite number.")
+        if isinstance(value, Mapping):
+            for item in value.values():
+                walk(name, item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(name, item)
+
+    for name, value in params.items():
+        walk(str(name), value)
 
 
 def row_cap(limit: Any) -> int:

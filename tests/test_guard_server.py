@@ -226,3 +226,20 @@ def test_reports_page_saved_tab_refuses_a_stored_bypass_and_shows_its_title_as_t
     assert not at.exception
     assert any("refused" in e.value for e in at.error)
     assert not at.dataframe
+
+
+@pytest.mark.parametrize("params", [{"n": 10 ** 30}, {"n": {"a": [-(10 ** 20)]}}, {"n": float("nan")}])
+def test_parameter_values_neo4j_cannot_hold_are_sentences(db, params):
+    from queries.saved import save_report
+
+    assert "parameter 'n'" in str(_no_rows(lambda: run_cypher(db, "RETURN $n AS n", params)))
+    with pytest.raises(QueryError, match="parameter 'n'"):
+        save_report(db, "t", "RETURN $n AS n", params, "alice")
+
+
+def test_report_parameter_messages_quote_long_values_cut(db):
+    from queries.registry import load_reports
+    from queries.runner import run_report
+
+    error = _no_rows(lambda: run_report(db, load_reports()["collection-accounts"], {"min_payers": "9" * 5000}))
+    assert len(str(error)) < 300 and "…" in str(error)
