@@ -503,7 +503,8 @@ def procedure_name(plan: Mapping[str, Any]) -> str:
     return match.group(1).replace("`", "") if match else ""
 
 
-def check_plan(query_type: str | None, plan: Mapping[str, Any] | None) -> None:
+def check_plan(query_type: str | None, plan: Mapping[str, Any] | None, *,
+               database: str | None = None) -> None:
     """Raise :class:`QueryRefused` unless the server's plan of a statement only reads the graph.
 
     ``query_type`` and ``plan`` are what ``EXPLAIN`` returns (``summary.query_type``,
@@ -512,6 +513,8 @@ def check_plan(query_type: str | None, plan: Mapping[str, Any] | None) -> None:
     ``LoadCSV``, a ``Show…`` operator outside :data:`ALLOWED_SHOW_OPERATORS`, a procedure call
     outside :data:`ALLOWED_PROCEDURES`, a transactional subquery, a write, schema or
     administration operator, or a call of a function in :data:`REFUSED_FUNCTION_PREFIXES`.
+    An operator planned on the ``system`` database (``db.labels@system``) is refused too,
+    unless ``database`` is ``system``.
     """
     if not plan:
         raise _refuse("The query was refused because the database returned no plan for it, so it "
@@ -520,6 +523,12 @@ def check_plan(query_type: str | None, plan: Mapping[str, Any] | None) -> None:
     for node in _operators(plan):
         name = _operator_name(node)
         details = _details(node)
+        full = str(node.get("operatorType") or node.get("operator_type") or "")
+        where = full.split("@", 1)[1] if "@" in full else ""
+        # Only ``system`` is refused here: an alias in NEO4J_DATABASE plans under the real name.
+        if where.lower() == "system" and (database or "").lower() != "system":
+            raise _refuse(f"The query was refused because the database would run part of it on the "
+                          f"database {quote(where)}; queries run on the current database only.", "USE")
         if name in _REFUSED_OPERATORS:
             raise _refuse(f"The query was refused because the database would run "
                           f"{_REFUSED_OPERATORS[name]}; only reading the graph is allowed here.", name)

@@ -57,13 +57,13 @@ def _strip(cypher: str) -> str:
     return text
 
 
-def _explain(tx: Any, cypher: str, params: dict[str, Any]) -> list[str]:
+def _explain(tx: Any, cypher: str, params: dict[str, Any], database: str | None) -> list[str]:
     """Let the server judge: ``EXPLAIN`` the exact text (nothing runs) and refuse it unless
     its plan only reads (:func:`queries.guard.check_plan`). Returns the result columns."""
     result = tx.run("EXPLAIN " + cypher, params)
     columns = list(result.keys())
     summary = result.consume()
-    check_plan(summary.query_type, summary.plan)
+    check_plan(summary.query_type, summary.plan, database=database)
     return columns
 
 
@@ -81,7 +81,7 @@ def check_plan_on_server(db: GraphDB, cypher: str, params: Mapping[str, Any] | N
     check_param_values(dict(params or {}))
     try:
         with db.driver.session(database=db.database, default_access_mode=READ_ACCESS) as session:
-            session.execute_read(lambda tx: _explain(tx, cypher, dict(params or {})))
+            session.execute_read(lambda tx: _explain(tx, cypher, dict(params or {}), db.database))
     except (Neo4jError, DriverError) as exc:
         raise _neo4j_error(exc, 0) from None
 
@@ -149,13 +149,13 @@ def _fetch(db: GraphDB, cypher: str, params: dict[str, Any], cap: int,
 
     @unit_of_work(timeout=timeout, metadata={"app": "OrgTrace"})
     def work(tx: Any) -> tuple[list[str], list[Any]]:
-        columns = _explain(tx, cypher, params)  # refused here unless the plan only reads
+        columns = _explain(tx, cypher, params, db.database)  # refused unless the plan only reads
         if _may_wrap(cypher) and all(re.fullmatch(r"\w+", c) for c in columns):
             # (else: unaliased expressions, streamed below)
             projection = ", ".join(f"`{c}`" for c in columns)
             wrapped = f"CALL {{\n{cypher}\n}}\nRETURN {projection} LIMIT ${CAP_PARAM}"
             wrapped_params = {**params, CAP_PARAM: cap + 1}
-            _explain(tx, wrapped, wrapped_params)  # the text that runs is the text judged
+            _explain(tx, wrapped, wrapped_params, db.database)  # the text run is the text judged
             return columns, list(tx.run(wrapped, wrapped_params))
         result = tx.run(cypher, params)
         records = []

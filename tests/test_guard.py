@@ -390,3 +390,13 @@ def test_saved_titles_become_plain_text_for_markdown_labels() -> None:
     assert not set(unescaped) & (set(string.punctuation) - {":"})
     assert ":\u200b" in shown and not re.search(r":(?!\u200b)", shown)
     assert re.sub(r"\\(.)", r"\1", shown).replace("\u200b", "") == " ".join(title.split())
+
+
+def test_plan_check_refuses_operators_planned_on_another_database() -> None:
+    from queries.guard import check_plan
+
+    plan = _op("ProduceResults", "", _op("AllNodesScan", "n"))
+    check_plan("r", plan, database="neo4j")
+    plan["operatorType"] = "ProduceResults@system"
+    with pytest.raises(QueryRefused, match="system"):
+        check_plan("r", plan, database="neo4j")
