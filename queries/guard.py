@@ -4,23 +4,23 @@
 :class:`core.errors.QueryRefused` when it would write, change the schema, administer the
 server, run several statements, or call a procedure that is not on :data:`ALLOWED_PROCEDURES`.
 
-It is a tokenizer, not a parser, and only the first of two barriers: :func:`check_plan` then
-judges the server's own plan of the statement (``EXPLAIN``, nothing runs), so whatever the
-tokenizer misreads, the database's parser does not. The tokenizer follows Cypher 5's lexical
-rules as the server applies them (checked against Neo4j 5.26): ``\\uXXXX`` escapes are
-replaced *before* anything else, everywhere (``\\u004cOAD CSV`` is ``LOAD CSV``, ``//\\u000a``
-ends a comment); a ``//`` comment ends at ``\\r`` or ``\\n`` (the server ends it nowhere else,
-but ``\\u2028``, ``\\u2029``, ``\\x85``, ``\\x0b`` and ``\\x0c`` end it here too, so the filter
-errs towards checking more text, never less); ``/* */`` comments do not nest. It skips string literals (``'...'`` and ``"..."`` with
-backslash escapes), backtick-quoted identifiers, ``//`` and ``/* */`` comments and
-``$parameters``, and it does not take a word for a clause where Cypher uses it as a name:
-after ``.`` (property ``n.create``), after ``:`` (label or type ``:Delete``), or as a map key
-(``{set: 1}``). Every other bare word that starts a write or admin clause is refused,
-whatever its case, so the guard errs towards refusing: a variable that happens to be called
-``set`` or ``create`` is refused too, and can be written in backticks instead.
+It is a tokenizer, not a parser, and only the first of three barriers: :func:`check_plan`
+then judges the server's own plan of the exact text that will run (``EXPLAIN``, nothing
+runs; see ``queries.runner``), so whatever the tokenizer misreads, the database's parser does
+not; and the query finally runs in a READ transaction.
 
-The runner also executes these queries in a read transaction: the guard is the first line
-of defence and the database the second.
+The tokenizer follows Cypher 5's lexical rules as Neo4j 5.26 applies them (each checked on
+the server): ``\\uXXXX`` escapes are decoded *before* lexing, everywhere, strings and
+comments included (``\\u004cOAD CSV`` is ``LOAD CSV``, ``//\\u000a`` ends a comment); a ``//``
+comment ends at ``\\r`` or ``\\n`` (the server ends it nowhere else; ``\\u2028``, ``\\u2029``,
+``\\x85``, ``\\x0b`` and ``\\x0c`` end it here too, so the filter checks more text, never
+less); ``/* */`` comments do not nest. It skips string literals (``'...'`` and ``"..."`` with
+backslash escapes), backtick-quoted identifiers, comments and ``$parameters``, and it does
+not take a word for a clause where Cypher uses it as a name: after ``.`` (property
+``n.create``), after ``:`` (label or type ``:Delete``), or as a map key (``{set: 1}``). Every
+other bare word that starts a write or admin clause is refused, whatever its case, so the
+guard errs towards refusing: a variable that happens to be called ``set`` or ``create`` is
+refused too, and can be written in backticks instead.
 """
 
 from __future__ import annotations

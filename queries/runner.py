@@ -1,7 +1,11 @@
 """Running reports and ad-hoc Cypher safely: guard, read transaction, time limit, row cap.
 
-Every query passes :func:`queries.guard.check_read_only` before anything runs, then runs in a
-READ transaction with a transaction timeout. The row cap is enforced by the database where
+Every query passes :func:`queries.guard.check_read_only` before anything runs; then, in the
+READ transaction it will run in, the server judges it: ``EXPLAIN`` of the exact text that
+will run (nothing executes) must give a plan :func:`queries.guard.check_plan` accepts (query
+type read-only, no LOAD CSV, admin ``SHOW``, unlisted procedure, transactional subquery or
+write operator). Only then does it run, with a transaction timeout. A final ``;`` and any
+comment after it are dropped (``MATCH (n) RETURN n; // x`` runs as ``MATCH (n) RETURN n``). The row cap is enforced by the database where
 possible: a query ending in ``RETURN`` runs as ``CALL { <query> } RETURN <its columns> LIMIT
 cap+1`` (its column order found with ``EXPLAIN``); other queries (``CALL proc()`` without
 ``RETURN``, unaliased expressions) are streamed and stopped after cap+1 records. One row

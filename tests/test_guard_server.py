@@ -45,6 +45,7 @@ BYPASSES = {
     "concurrent-transactions-bare": "UNWIND [1] AS x CALL (x) { MATCH (n) RETURN count(n) AS c } "
                                     "IN CONCURRENT TRANSACTIONS RETURN c",
     "write-behind-cr": "MATCH (n) //\rSET n.pwned = true RETURN n",
+    "use-system": "USE //\rsystem CALL db.labels()",
 }
 # Line terminators Neo4j does not end a // comment at: the rest is a comment to the server
 # (so these fail as incomplete statements there) and is refused by the tokenizer here.
