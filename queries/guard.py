@@ -365,7 +365,7 @@ def check_read_only(cypher: str, *, database: str | None = None) -> None:
         if word in _ADMIN_WORDS:
             clause = _ADMIN_WORDS[word]
             if word in ("DROP", "ALTER", "RENAME") and nxt_word:
-                clause = f"{word} {nxt_word}"
+                clause = f"{word} {quote(nxt_word, 40)}"
             raise _refuse(f"The query was refused because it contains the schema or administration "
                           f"command {clause} at {_where(token)}; only reading is allowed here.", clause)
 
@@ -399,7 +399,8 @@ def check_read_only(cypher: str, *, database: str | None = None) -> None:
 
         if word in ("TRANSACTIONS", "TRANSACTION"):
             back = [t.text.upper() for t in tokens[max(0, k - 3):k] if t.kind == "word"]
-            if "IN" in back or "CONCURRENT" in back or _follows_subquery_in(tokens, k):
+            # `} IN [count] TRANSACTIONS`; a variable `transactions` (`t IN transactions`) is fine
+            if "CONCURRENT" in back or _follows_subquery_in(tokens, k):
                 raise _refuse(f"The query was refused because it contains CALL {{ ... }} IN TRANSACTIONS "
                               f"at {_where(token)}, which commits in batches; only reading is "
                               f"allowed here.", "CALL { ... } IN TRANSACTIONS")

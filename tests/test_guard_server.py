@@ -94,6 +94,7 @@ def test_read_only_queries_still_pass_the_server_check(db):
     for cypher in ("SHOW INDEXES", "SHOW CONSTRAINTS", "SHOW PROCEDURES", "CALL db.labels()",
                    "CALL dbms.components() YIELD name RETURN name",
                    "MATCH (n) RETURN count(n) AS c",
+                   "WITH [1, 2] AS transactions RETURN [t IN transactions | t * 2] AS doubled",
                    "MATCH (n) CALL (n) { MATCH (n)--(m) RETURN count(m) AS c } RETURN n, c LIMIT 1"):
         check_plan_on_server(db, cypher)
     assert run_cypher(db, "CALL dbms.components() YIELD name RETURN name").rows
