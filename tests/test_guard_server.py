@@ -245,3 +245,13 @@ def test_report_parameter_messages_quote_long_values_cut(db):
 
     error = _no_rows(lambda: run_report(db, load_reports()["collection-accounts"], {"min_payers": "9" * 5000}))
     assert len(str(error)) < 300 and "…" in str(error)
+
+
+def test_cli_query_run_of_a_stored_bypass_is_refused(test_settings, db):
+    db.write("MERGE (s:SavedReport {key: 'cli-bypass'}) SET s.title = 'x', s.cypher = $cypher, "
+             "s.parameters = '{}', s.owner = 'mallory'", {"cypher": BYPASSES["cr-load-csv"]})
+    try:
+        done = _cli(test_settings, "run", "cli-bypass")
+    finally:
+        db.write("MATCH (s:SavedReport {key: 'cli-bypass'}) DELETE s")
+    assert done.returncode == 1 and "refused" in done.stderr and "root:" not in done.stdout
