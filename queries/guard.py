@@ -4,23 +4,23 @@
 :class:`core.errors.QueryRefused` when it would write, change the schema, administer the
 server, run several statements, or call a procedure that is not on :data:`ALLOWED_PROCEDURES`.
 
-It is a tokenizer, not a parser, and only the first of two barriers: :func:`check_plan` then
-judges the server's own plan of the statement (``EXPLAIN``, nothing runs), so whatever the
-tokenizer misreads, the database's parser does not. The tokenizer follows Cypher 5's lexical
-rules as the server applies them (checked against Neo4j 5.26): ``\\uXXXX`` escapes are
-replaced *before* anything else, everywhere (``\\u004cOAD CSV`` is ``LOAD CSV``, ``//\\u000a``
-ends a comment); a ``//`` comment ends at ``\\r`` or ``\\n`` (the server ends it nowhere else,
-but ``\\u2028``, ``\\u2029``, ``\\x85``, ``\\x0b`` and ``\\x0c`` end it here too, so the filter
-errs towards checking more text, never less); ``/* */`` comments do not nest. It skips string literals (``'...'`` and ``"..."`` with
-backslash escapes), backtick-quoted identifiers, ``//`` and ``/* */`` comments and
-``$parameters``, and it does not take a word for a clause where Cypher uses it as a name:
-after ``.`` (property ``n.create``), after ``:`` (label or type ``:Delete``), or as a map key
-(``{set: 1}``). Every other bare word that starts a write or admin clause is refused,
-whatever its case, so the guard errs towards refusing: a variable that happens to be called
-``set`` or ``create`` is refused too, and can be written in backticks instead.
+It is a tokenizer, not a parser, and only the first of three barriers: :func:`check_plan`
+then judges the server's own plan of the exact text that will run (``EXPLAIN``, nothing
+runs; see ``queries.runner``), so whatever the tokenizer misreads, the database's parser does
+not; and the query finally runs in a READ transaction.
 
-The runner also executes these queries in a read transaction: the guard is the first line
-of defence and the database the second.
+The tokenizer follows Cypher 5's lexical rules as Neo4j 5.26 applies them (each checked on
+the server): ``\\uXXXX`` escapes are decoded *before* lexing, everywhere, strings and
+comments included (``\\u004cOAD CSV`` is ``LOAD CSV``, ``//\\u000a`` ends a comment); a ``//``
+comment ends at ``\\r`` or ``\\n`` (the server ends it nowhere else; ``\\u2028``, ``\\u2029``,
+``\\x85``, ``\\x0b`` and ``\\x0c`` end it here too, so the filter checks more text, never
+less); ``/* */`` comments do not nest. It skips string literals (``'...'`` and ``"..."`` with
+backslash escapes), backtick-quoted identifiers, comments and ``$parameters``, and it does
+not take a word for a clause where Cypher uses it as a name: after ``.`` (property
+``n.create``), after ``:`` (label or type ``:Delete``), or as a map key (``{set: 1}``). Every
+other bare word that starts a write or admin clause is refused, whatever its case, so the
+guard errs towards refusing: a variable that happens to be called ``set`` or ``create`` is
+refused too, and can be written in backticks instead.
 """
 
 from __future__ import annotations
@@ -365,7 +365,7 @@ def check_read_only(cypher: str, *, database: str | None = None) -> None:
         if word in _ADMIN_WORDS:
             clause = _ADMIN_WORDS[word]
             if word in ("DROP", "ALTER", "RENAME") and nxt_word:
-                clause = f"{word} {nxt_word}"
+                clause = f"{word} {quote(nxt_word, 40)}"
             raise _refuse(f"The query was refused because it contains the schema or administration "
                           f"command {clause} at {_where(token)}; only reading is allowed here.", clause)
 
@@ -399,7 +399,8 @@ def check_read_only(cypher: str, *, database: str | None = None) -> None:
 
         if word in ("TRANSACTIONS", "TRANSACTION"):
             back = [t.text.upper() for t in tokens[max(0, k - 3):k] if t.kind == "word"]
-            if "IN" in back or "CONCURRENT" in back or _follows_subquery_in(tokens, k):
+            # `} IN [count] TRANSACTIONS`; a variable `transactions` (`t IN transactions`) is fine
+            if "CONCURRENT" in back or _follows_subquery_in(tokens, k):
                 raise _refuse(f"The query was refused because it contains CALL {{ ... }} IN TRANSACTIONS "
                               f"at {_where(token)}, which commits in batches; only reading is "
                               f"allowed here.", "CALL { ... } IN TRANSACTIONS")
@@ -503,7 +504,8 @@ def procedure_name(plan: Mapping[str, Any]) -> str:
     return match.group(1).replace("`", "") if match else ""
 
 
-def check_plan(query_type: str | None, plan: Mapping[str, Any] | None) -> None:
+def check_plan(query_type: str | None, plan: Mapping[str, Any] | None, *,
+               database: str | None = None) -> None:
     """Raise :class:`QueryRefused` unless the server's plan of a statement only reads the graph.
 
     ``query_type`` and ``plan`` are what ``EXPLAIN`` returns (``summary.query_type``,
@@ -512,6 +514,8 @@ def check_plan(query_type: str | None, plan: Mapping[str, Any] | None) -> None:
     ``LoadCSV``, a ``Show…`` operator outside :data:`ALLOWED_SHOW_OPERATORS`, a procedure call
     outside :data:`ALLOWED_PROCEDURES`, a transactional subquery, a write, schema or
     administration operator, or a call of a function in :data:`REFUSED_FUNCTION_PREFIXES`.
+    An operator planned on the ``system`` database (``db.labels@system``) is refused too,
+    unless ``database`` is ``system``.
     """
     if not plan:
         raise _refuse("The query was refused because the database returned no plan for it, so it "
@@ -520,6 +524,12 @@ def check_plan(query_type: str | None, plan: Mapping[str, Any] | None) -> None:
     for node in _operators(plan):
         name = _operator_name(node)
         details = _details(node)
+        full = str(node.get("operatorType") or node.get("operator_type") or "")
+        where = full.split("@", 1)[1] if "@" in full else ""
+        # Only ``system`` is refused here: an alias in NEO4J_DATABASE plans under the real name.
+        if where.lower() == "system" and (database or "").lower() != "system":
+            raise _refuse(f"The query was refused because the database would run part of it on the "
+                          f"database {quote(where)}; queries run on the current database only.", "USE")
         if name in _REFUSED_OPERATORS:
             raise _refuse(f"The query was refused because the database would run "
                           f"{_REFUSED_OPERATORS[name]}; only reading the graph is allowed here.", name)

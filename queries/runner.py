@@ -1,7 +1,11 @@
 """Running reports and ad-hoc Cypher safely: guard, read transaction, time limit, row cap.
 
-Every query passes :func:`queries.guard.check_read_only` before anything runs, then runs in a
-READ transaction with a transaction timeout. The row cap is enforced by the database where
+Every query passes :func:`queries.guard.check_read_only` before anything runs; then, in the
+READ transaction it will run in, the server judges it: ``EXPLAIN`` of the exact text that
+will run (nothing executes) must give a plan :func:`queries.guard.check_plan` accepts (query
+type read-only, no LOAD CSV, admin ``SHOW``, unlisted procedure, transactional subquery or
+write operator). Only then does it run, with a transaction timeout. A final ``;`` and any
+comment after it are dropped (``MATCH (n) RETURN n; // x`` runs as ``MATCH (n) RETURN n``). The row cap is enforced by the database where
 possible: a query ending in ``RETURN`` runs as ``CALL { <query> } RETURN <its columns> LIMIT
 cap+1`` (its column order found with ``EXPLAIN``); other queries (``CALL proc()`` without
 ``RETURN``, unaliased expressions) are streamed and stopped after cap+1 records. One row
@@ -57,13 +61,13 @@ def _strip(cypher: str) -> str:
     return text
 
 
-def _explain(tx: Any, cypher: str, params: dict[str, Any]) -> list[str]:
+def _explain(tx: Any, cypher: str, params: dict[str, Any], database: str | None) -> list[str]:
     """Let the server judge: ``EXPLAIN`` the exact text (nothing runs) and refuse it unless
     its plan only reads (:func:`queries.guard.check_plan`). Returns the result columns."""
     result = tx.run("EXPLAIN " + cypher, params)
     columns = list(result.keys())
     summary = result.consume()
-    check_plan(summary.query_type, summary.plan)
+    check_plan(summary.query_type, summary.plan, database=database)
     return columns
 
 
@@ -78,9 +82,10 @@ def check_plan_on_server(db: GraphDB, cypher: str, params: Mapping[str, Any] | N
     """The server's check alone: ``EXPLAIN`` in a read session, refused unless the plan only
     reads. (The runner always applies the tokenizer first; this is the barrier that does not
     depend on it.)"""
+    check_param_values(dict(params or {}))
     try:
         with db.driver.session(database=db.database, default_access_mode=READ_ACCESS) as session:
-            session.execute_read(lambda tx: _explain(tx, cypher, dict(params or {})))
+            session.execute_read(lambda tx: _explain(tx, cypher, dict(params or {}), db.database))
     except (Neo4jError, DriverError) as exc:
         raise _neo4j_error(exc, 0) from None
 
@@ -148,13 +153,13 @@ def _fetch(db: GraphDB, cypher: str, params: dict[str, Any], cap: int,
 
     @unit_of_work(timeout=timeout, metadata={"app": "OrgTrace"})
     def work(tx: Any) -> tuple[list[str], list[Any]]:
-        columns = _explain(tx, cypher, params)  # refused here unless the plan only reads
+        columns = _explain(tx, cypher, params, db.database)  # refused unless the plan only reads
         if _may_wrap(cypher) and all(re.fullmatch(r"\w+", c) for c in columns):
             # (else: unaliased expressions, streamed below)
             projection = ", ".join(f"`{c}`" for c in columns)
             wrapped = f"CALL {{\n{cypher}\n}}\nRETURN {projection} LIMIT ${CAP_PARAM}"
             wrapped_params = {**params, CAP_PARAM: cap + 1}
-            _explain(tx, wrapped, wrapped_params)  # the text that runs is the text judged
+            _explain(tx, wrapped, wrapped_params, db.database)  # the text run is the text judged
             return columns, list(tx.run(wrapped, wrapped_params))
         result = tx.run(cypher, params)
         records = []
@@ -185,6 +190,7 @@ def run_cypher(db: GraphDB, cypher: str, params: Mapping[str, Any] | None = None
     cap = row_cap(limit)
     timeout = time_limit(timeout)
     params = dict(params or {})
+    check_param_values(params)
     text = _strip(cypher)
     started = time.monotonic()
     columns, records = _fetch(db, text, params, cap, timeout)
@@ -198,6 +204,33 @@ def run_cypher(db: GraphDB, cypher: str, params: Mapping[str, Any] | None = None
     return QueryResult(shown, rows, truncated, cypher=text, parameters=params,
                        graph=graph if graph["nodes"] else None,
                        elapsed_s=round(time.monotonic() - started, 3), cap=cap)
+
+
+_INT64 = (-2 ** 63, 2 ** 63 - 1)
+
+
+def check_param_values(params: Mapping[str, Any]) -> None:
+    """Refuse, with a sentence, parameter values Neo4j cannot hold (whole numbers beyond 64
+    bits, NaN and infinite numbers), wherever they sit in lists and maps."""
+    def walk(name: str, value: Any) -> None:
+        if isinstance(value, bool):
+            return
+        if isinstance(value, int) and not _INT64[0] <= value <= _INT64[1]:
+            raise QueryError(f"The parameter '{quote(name)}' holds the whole number "
+                             f"{quote(str(value), 30)}, beyond what Neo4j can store (at most 19 "
+                             f"digits, ±9,223,372,036,854,775,807).")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise QueryError(f"The parameter '{quote(name)}' holds {value}, which is not a number "
+                             f"Neo4j can compare; give a finite number.")
+        if isinstance(value, Mapping):
+            for item in value.values():
+                walk(name, item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(name, item)
+
+    for name, value in params.items():
+        walk(str(name), value)
 
 
 def row_cap(limit: Any) -> int:

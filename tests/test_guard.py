@@ -390,3 +390,34 @@ def test_saved_titles_become_plain_text_for_markdown_labels() -> None:
     assert not set(unescaped) & (set(string.punctuation) - {":"})
     assert ":\u200b" in shown and not re.search(r":(?!\u200b)", shown)
     assert re.sub(r"\\(.)", r"\1", shown).replace("\u200b", "") == " ".join(title.split())
+
+
+def test_plan_check_refuses_operators_planned_on_another_database() -> None:
+    from queries.guard import check_plan
+
+    plan = _op("ProduceResults", "", _op("AllNodesScan", "n"))
+    check_plan("r", plan, database="neo4j")
+    plan["operatorType"] = "ProduceResults@system"
+    with pytest.raises(QueryRefused, match="system"):
+        check_plan("r", plan, database="neo4j")
+
+
+@pytest.mark.parametrize("cypher", [
+    "MATCH (a:BankAccount)-[t:TRANSFER]->() WITH a, collect(t) AS transactions "
+    "RETURN a.number AS account, [x IN transactions | x.amount] AS amounts",
+    "WITH [1, 2] AS transactions UNWIND transactions AS t RETURN t",
+    "MATCH (n) WHERE 1 IN [1] RETURN n.transactions AS transactions",
+])
+def test_a_variable_called_transactions_is_not_a_transactional_subquery(cypher: str) -> None:
+    check_read_only(cypher)
+
+
+def test_in_transactions_after_a_subquery_is_refused_however_it_is_spaced() -> None:
+    for cypher in ("CALL { MATCH (n) RETURN n }\n  IN\tTRANSACTIONS RETURN n",
+                   "CALL { MATCH (n) RETURN n } /* c */ IN /* c */ TRANSACTIONS OF 5 ROWS RETURN n",
+                   "CALL { MATCH (n) RETURN n } IN TRANSACTION RETURN n"):
+        assert "IN TRANSACTIONS" in str(refused(cypher))
+
+
+def test_long_words_after_drop_are_cut_in_the_message() -> None:
+    assert len(str(refused("DROP " + "x" * 5000))) < 300

@@ -45,6 +45,7 @@ BYPASSES = {
     "concurrent-transactions-bare": "UNWIND [1] AS x CALL (x) { MATCH (n) RETURN count(n) AS c } "
                                     "IN CONCURRENT TRANSACTIONS RETURN c",
     "write-behind-cr": "MATCH (n) //\rSET n.pwned = true RETURN n",
+    "use-system": "USE //\rsystem CALL db.labels()",
 }
 # Line terminators Neo4j does not end a // comment at: the rest is a comment to the server
 # (so these fail as incomplete statements there) and is refused by the tokenizer here.
@@ -93,6 +94,7 @@ def test_read_only_queries_still_pass_the_server_check(db):
     for cypher in ("SHOW INDEXES", "SHOW CONSTRAINTS", "SHOW PROCEDURES", "CALL db.labels()",
                    "CALL dbms.components() YIELD name RETURN name",
                    "MATCH (n) RETURN count(n) AS c",
+                   "WITH [1, 2] AS transactions RETURN [t IN transactions | t * 2] AS doubled",
                    "MATCH (n) CALL (n) { MATCH (n)--(m) RETURN count(m) AS c } RETURN n, c LIMIT 1"):
         check_plan_on_server(db, cypher)
     assert run_cypher(db, "CALL dbms.components() YIELD name RETURN name").rows
@@ -226,3 +228,30 @@ def test_reports_page_saved_tab_refuses_a_stored_bypass_and_shows_its_title_as_t
     assert not at.exception
     assert any("refused" in e.value for e in at.error)
     assert not at.dataframe
+
+
+@pytest.mark.parametrize("params", [{"n": 10 ** 30}, {"n": {"a": [-(10 ** 20)]}}, {"n": float("nan")}])
+def test_parameter_values_neo4j_cannot_hold_are_sentences(db, params):
+    from queries.saved import save_report
+
+    assert "parameter 'n'" in str(_no_rows(lambda: run_cypher(db, "RETURN $n AS n", params)))
+    with pytest.raises(QueryError, match="parameter 'n'"):
+        save_report(db, "t", "RETURN $n AS n", params, "alice")
+
+
+def test_report_parameter_messages_quote_long_values_cut(db):
+    from queries.registry import load_reports
+    from queries.runner import run_report
+
+    error = _no_rows(lambda: run_report(db, load_reports()["collection-accounts"], {"min_payers": "9" * 5000}))
+    assert len(str(error)) < 300 and "…" in str(error)
+
+
+def test_cli_query_run_of_a_stored_bypass_is_refused(test_settings, db):
+    db.write("MERGE (s:SavedReport {key: 'cli-bypass'}) SET s.title = 'x', s.cypher = $cypher, "
+             "s.parameters = '{}', s.owner = 'mallory'", {"cypher": BYPASSES["cr-load-csv"]})
+    try:
+        done = _cli(test_settings, "run", "cli-bypass")
+    finally:
+        db.write("MATCH (s:SavedReport {key: 'cli-bypass'}) DELETE s")
+    assert done.returncode == 1 and "refused" in done.stderr and "root:" not in done.stdout

@@ -126,6 +126,10 @@ def test_load_reports_are_private(db, tmp_path, notices):
     assert written, "the bad fixture produces rejects or warnings"
     assert mode(report_dir) == 0o700
     assert all(mode(p) == 0o600 for p in written)
+    os.chmod(report_dir, 0o755)  # an existing report folder found wider is tightened, once said
+    load_file(db, bad, report_dir=report_dir, dry_run=True)
+    assert mode(report_dir) == 0o700
+    assert [line for line in notices if str(report_dir) in line and "0755" in line]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "html", "pdf"])
