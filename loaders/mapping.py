@@ -532,6 +532,8 @@ class Mapping:
         rule = spec.get("direction_rule") or {}
         self.flag_decides: bool = bool(rule.get("flag_decides", True))
         self.unflagged: str = rule.get("unflagged", "negative_reverses")
+        #: separate debit / credit amount columns (借方发生额 / 贷方发生额): {out, in, into, flag}
+        self.split_amount: dict | None = spec.get("split_amount")
         self.sha256 = hashlib.sha256(yaml.safe_dump(spec, allow_unicode=True, sort_keys=True).encode()).hexdigest()
         self._validate()
         # The direction rule (docs/mapping-format.md): a row's direction flag decides; the
@@ -559,6 +561,11 @@ class Mapping:
 
     def _validate(self) -> None:
         where = f"Mapping {self.source}"
+        split = self.split_amount
+        if split is not None and (not isinstance(split, dict) or
+                                  any(split.get(k) not in self.fields for k in ("out", "in", "into", "flag"))):
+            raise LoadError(f"{where}: split_amount names fields 'out', 'in' (the debit and credit amounts), "
+                            f"'into' (the amount) and 'flag' (the direction), each one of this mapping's fields.")
         if self.unflagged not in UNFLAGGED_RULES:
             raise LoadError(f"{where}: direction_rule unflagged is '{self.unflagged}'; it may be "
                             f"{' or '.join(UNFLAGGED_RULES)}.")
@@ -609,8 +616,10 @@ class Mapping:
         return len(found)
 
     def missing_columns(self, found: dict[str, str]) -> list[str]:
+        split = self.split_amount
+        has_split = split is not None and (split["out"] in found or split["in"] in found)
         missing = [f"{f.name} ({' / '.join(f.columns[:2])})" for f in self.fields.values()
-                   if f.required and f.name not in found]
+                   if f.required and f.name not in found and not (has_split and f.name == split["into"])]
         for group in self.require_any:
             if not any(g in found for g in group):
                 missing.append(" or ".join(f"{g} ({self.fields[g].columns[0]})" for g in group))
@@ -656,6 +665,8 @@ class Mapping:
                     rejects.append(Issue(row_number, *rej.issue))
                     continue
             values[name] = value
+        if self.split_amount is not None:
+            self._split(values, found, rejects)
         for name in self._required:
             if values.get(name) in EMPTY and not any(r.column == found.get(name) for r in rejects):
                 rejects.append(Issue(row_number, found.get(name, name), "missing_value",
@@ -671,6 +682,25 @@ class Mapping:
             return result
         self._build(values, result)
         return result
+
+    def _split(self, values: Values, found: dict[str, str], rejects: list[Issue]) -> None:
+        """Separate debit and credit amount columns (借方发生额 / 贷方发生额, one filled per
+        line): the filled one is the amount, and says the direction when the row has no flag
+        (debit = money out, credit = money in). A row with both filled is rejected."""
+        split = self.split_amount
+        into = split["into"]           # type: ignore[index]
+        if values.get(into) is not None:
+            return
+        out_amount, in_amount = values.get(split["out"]) or None, values.get(split["in"]) or None   # type: ignore[index]
+        if out_amount and in_amount:
+            column = found.get(split["out"], split["out"])   # type: ignore[index]
+            rejects.append(Issue(values.row, column, "bad_amount",
+                                 "both a debit and a credit amount: which one is meant cannot be told",
+                                 f"{out_amount} / {in_amount}"))
+        elif out_amount or in_amount:
+            values[into] = abs(out_amount or in_amount)   # type: ignore[arg-type]
+            if values.get(split["flag"]) is None:   # type: ignore[index]
+                values[split["flag"]] = "out" if out_amount else "in"   # type: ignore[index]
 
     def _bad_bytes(self, row_number: int, raw: dict, notes: Any, found: dict[str, str], result: RowResult) -> None:
         """A cell read with replacement characters (broken bytes): a warning in free text,
