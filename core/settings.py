@@ -32,6 +32,7 @@ VARIABLES: dict[str, str] = {
     "ORGTRACE_USER": "Investigator name recorded in load runs, saved reports and exports (default: the login name).",
     "ORGTRACE_LANG": "Interface language, zh or en (default zh).",
     "ORGTRACE_REPORT_DIR": "Where load reports (rejects and warnings CSVs) are written (default ./load-reports).",
+    "ORGTRACE_PLAUSIBLE_AMOUNT": "Largest plausible amount of one transfer; above it a load warns implausible_amount (default 1000000000000).",
     "JAVA_HOME": "Java 17+ used for the local server (default: java on PATH).",
 }
 
@@ -63,6 +64,7 @@ class Settings:
     lang: str
     java_home: str | None
     report_dir: Path
+    plausible_amount: float = 1e12
 
     @property
     def uses_local_server(self) -> bool:
@@ -85,9 +87,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     try:
         port = int(get("ORGTRACE_BOLT_PORT", "7687") or "7687")
         timeout = float(get("ORGTRACE_QUERY_TIMEOUT", "30") or "30")
+        plausible = float(get("ORGTRACE_PLAUSIBLE_AMOUNT", "1e12") or "1e12")
+        if not plausible > 0:
+            raise ValueError(f"ORGTRACE_PLAUSIBLE_AMOUNT must be above 0, not {plausible}")
     except ValueError as exc:
         from core.errors import ConfigError
-        raise ConfigError(f"A setting is not a number: {exc}. Check ORGTRACE_BOLT_PORT and ORGTRACE_QUERY_TIMEOUT.") from None
+        raise ConfigError(f"A setting is not a number: {exc}. Check ORGTRACE_BOLT_PORT, ORGTRACE_QUERY_TIMEOUT "
+                          f"and ORGTRACE_PLAUSIBLE_AMOUNT.") from None
     try:
         default_user = getpass.getuser()
     except Exception:  # no login name in some containers
@@ -108,4 +114,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         lang=lang if lang in ("zh", "en") else "zh",
         java_home=get("JAVA_HOME"),
         report_dir=Path(get("ORGTRACE_REPORT_DIR") or "load-reports"),
+        plausible_amount=plausible,
     )
