@@ -174,6 +174,11 @@ def rel_merge_cypher(rel_type: str, source: str, target: str, merge_on: tuple[st
 
 # ------------------------------------------------------------------ the writer
 
+def _match_name(node: NodeRecord) -> str | None:
+    """The normalised name an organization record is matched on by name."""
+    return node.match_name or node.props.get("name")
+
+
 def _keep_recent(store: OrderedDict, key: Any, value: Any, limit: int) -> None:
     """Store key -> value as the most recently used entry; forget the oldest beyond limit
     (the writer's memory of what it wrote stays bounded on any file size)."""
@@ -223,15 +228,15 @@ class GraphWriter:
     def resolve_org_names(self, nodes: list[NodeRecord]) -> None:
         """Point name-only organization references at an existing organization of that
         name (e.g. the registry's, keyed by credit code). Mutates the records' keys."""
-        wanted = sorted({n.props["name"] for n in nodes if n.label == "Organization" and n.resolve_by_name
-                         and n.props.get("name") and n.props["name"] not in self._org_names})
+        wanted = sorted({_match_name(n) for n in nodes if n.label == "Organization" and n.resolve_by_name
+                         and _match_name(n) and _match_name(n) not in self._org_names})
         if wanted:
             found = {r["name"]: r["key"] for r in self.db.read(RESOLVE_ORG_NAMES, {"names": wanted})}
             for name in wanted:
                 self._org_names[name] = found.get(name)
         for n in nodes:
             if n.label == "Organization" and n.resolve_by_name:
-                key = self._org_names.get(n.props.get("name"))
+                key = self._org_names.get(_match_name(n))
                 if key:
                     n.key = key
 
@@ -311,7 +316,7 @@ class GraphWriter:
             else:
                 entry["props"].update(props)
             if n.adopt_name_key:
-                adopt.append({"key": n.key, "name": n.props["name"]})
+                adopt.append({"key": n.key, "name": _match_name(n)})
         out = {}
         for label, batch in batches.items():
             rows = [e for e in batch.values()
