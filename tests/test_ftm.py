@@ -239,3 +239,14 @@ def test_payment_rows_of_the_old_sample_still_load(clean_db, tmp_path):
     assert report.reasons == {"bad_json": 1} and report.warning_reasons == {}
     assert clean.normalize_name("重庆国际文化交流协会") == one(
         clean_db, "MATCH (o:Organization) RETURN o.name AS n")["n"]
+
+
+def test_init_recreates_a_search_index_made_before_the_new_labels(clean_db):
+    from graph import admin
+    clean_db.write_many([f"DROP INDEX {schema.FULLTEXT_INDEX} IF EXISTS",
+                         f"CREATE FULLTEXT INDEX {schema.FULLTEXT_INDEX} FOR (n:Organization|Person) ON EACH [n.name]"])
+    admin.init_db(clean_db)
+    row = one(clean_db, "SHOW FULLTEXT INDEXES YIELD name, labelsOrTypes, options WHERE name = $name "
+                        "RETURN labelsOrTypes AS labels, options.indexConfig.`fulltext.analyzer` AS analyzer",
+              name=schema.FULLTEXT_INDEX)
+    assert {"LegalEntity", "Position", "Organization"} <= set(row["labels"]) and row["analyzer"] == "cjk"
