@@ -50,6 +50,7 @@ TEXTS: dict[str, dict[str, str]] = {
 TERMS: dict[str, str] = {
     "Organization": "组织", "Person": "人员", "BankAccount": "账户", "Address": "地址", "Phone": "电话",
     "Event": "活动", "Lead": "线索", "BlacklistEntry": "黑名单", "LoadRun": "导入记录", "SavedReport": "保存的报告",
+    "LegalEntity": "当事方（类型不明）", "Position": "职位",
 }
 
 

@@ -82,6 +82,26 @@ NODES: tuple[NodeType, ...] = (
          "region": STRING, "blacklisted": BOOLEAN},
         required=("name",), indexed=("name", "id_number"), fulltext=("name", "aliases")),
     NodeType(
+        "LegalEntity", "key", "当事方（类型不明）",
+        "A party whose source does not say whether it is a person or an organization "
+        "(FollowTheMoney LegalEntity): kept as such, not guessed. It takes part in the same "
+        "relationships as a person or an organization (accounts, addresses, links), and the "
+        "entity search and money-trail reports find it. Key: the credit code when it passes "
+        "its checksum, else as a person's ('np:' name + phone, else 'ns:' + name scoped to its "
+        "file). An FtM LegalEntity with a valid resident ID loads as a Person, with a valid "
+        "credit code as an Organization.",
+        {"key": STRING, "name": STRING, "aliases": STRING_LIST, "id_number": STRING,
+         "id_valid": BOOLEAN, "credit_code": STRING, "credit_code_valid": BOOLEAN,
+         "phone": STRING, "foreign": BOOLEAN},
+        required=("name",), indexed=("name",), fulltext=("name", "aliases")),
+    NodeType(
+        "Position", "key", "职位",
+        "A post that people occupy (FollowTheMoney Position), e.g. a seat on a board. Key: "
+        "'pos:' + the organization's key (else the file's SHA-256 prefix) + '|' + normalised name.",
+        {"key": STRING, "name": STRING, "aliases": STRING_LIST, "organization": STRING,
+         "country": STRING},
+        required=("name",), fulltext=("name", "aliases")),
+    NodeType(
         "BankAccount", "key", "账户",
         "A bank account or card. Key: its number with letters and digits only, upper case. "
         "Cash movements use a per-account pseudo account 'CASH:' + number (kind 'cash'); a "
@@ -137,26 +157,39 @@ NODES: tuple[NodeType, ...] = (
         required=("title", "cypher", "owner"), bookkeeping=True),
 )
 
-_PARTY = ("Person", "Organization")
+_PARTY = ("Person", "Organization", "LegalEntity")
+
+#: Properties of a relationship read from a FollowTheMoney link (interval) entity: its
+#: role, its dates as the source wrote them (an ISO date or a prefix of one: '2019',
+#: '2019-05', '2019-05-06'), where the source says it comes from, and the FtM entity id.
+FTM_LINK: dict[str, str] = {"role": STRING, "start_date": STRING, "end_date": STRING, "date": STRING,
+                            "source": STRING, "ftm_id": STRING}
 
 RELATIONSHIPS: tuple[RelType, ...] = (
-    RelType("LEADS", ("Person",), ("Organization",), "领导",
-            "A leader of the organization, with the role (会长, 副会长, 秘书长, 理事, 财务, 法定代表人…).",
-            {"role": STRING, "since": DATE}),
-    RelType("MEMBER_OF", ("Person",), ("Organization",), "成员",
-            "A member, with joining date and fees paid.",
-            {"joined_on": DATE, "fee": FLOAT}),
+    RelType("LEADS", _PARTY, ("Organization", "LegalEntity"), "领导",
+            "A leader of the organization, with the role (会长, 副会长, 秘书长, 理事, 财务, 法定代表人…). "
+            "Also a FollowTheMoney Directorship (role '董事' when the source names none); its "
+            "director may be a company or a LegalEntity.",
+            {"role": STRING, "since": DATE, **FTM_LINK}),
+    RelType("MEMBER_OF", _PARTY, ("Organization", "LegalEntity"), "成员",
+            "A member, with joining date and fees paid (also a FollowTheMoney Membership).",
+            {"joined_on": DATE, "fee": FLOAT, **FTM_LINK}),
     RelType("BRANCH_OF", ("Organization",), ("Organization",), "分支",
             "A branch or subordinate body of the target organization."),
     RelType("HOLDS", _PARTY, ("BankAccount",), "持有",
-            "The account's holder (开户人)."),
+            "The account's holder (开户人); also a FollowTheMoney Ownership of a BankAccount.",
+            {"share": STRING, **FTM_LINK}),
     RelType("TRANSFER", ("BankAccount",), ("BankAccount",), "转账",
             "Money from payer account to payee account. Key: 'id:' + transaction id, else "
             "'h:' + hash of accounts, time and amount, so a transfer in both parties' "
-            "statements is one relationship.",
+            "statements is one relationship. `time` is missing only on a FollowTheMoney Payment "
+            "without a date (loaded with a `missing_date` warning): the money-trail reports, "
+            "which need time order, leave such transfers out and count them in their "
+            "`undated_left_out` column.",
             {"tx_key": STRING, "tx_id": STRING, "amount": FLOAT, "time": DATETIME,
-             "memo": STRING, "channel": STRING, "branch": STRING, "cash": BOOLEAN},
-            key="tx_key", required=("amount", "time"), indexed=("time", "amount")),
+             "memo": STRING, "channel": STRING, "branch": STRING, "cash": BOOLEAN,
+             "currency": STRING, "ftm_id": STRING},
+            key="tx_key", required=("amount",), indexed=("time", "amount")),
     RelType("LOCATED_AT", _PARTY, ("Address",), "位于", "Domicile or address of a party."),
     RelType("HAS_PHONE", _PARTY, ("Phone",), "电话", "A phone number used by the party."),
     RelType("ORGANIZED", ("Organization",), ("Event",), "组织活动", "The organization held the event."),
@@ -165,14 +198,29 @@ RELATIONSHIPS: tuple[RelType, ...] = (
     RelType("CONCERNS", ("Lead", "BlacklistEntry"), _PARTY, "涉及",
             "A lead or blacklist entry names this organization or person."),
     RelType("LISTS", ("BlacklistEntry",), ("Person",), "列入", "The blacklist entry lists this person."),
-    RelType("OWNS", _PARTY, ("Organization",), "拥有", "Ownership (from FollowTheMoney).",
-            {"share": STRING}),
-    RelType("ASSOCIATE_OF", ("Person",), ("Person",), "关联", "Associates (FollowTheMoney Associate).",
-            {"relationship": STRING}),
-    RelType("FAMILY_OF", ("Person",), ("Person",), "亲属", "Relatives (FollowTheMoney Family).",
-            {"relationship": STRING}),
-    RelType("LINKED_TO", _PARTY, _PARTY, "其他关联", "Any other stated link (FollowTheMoney UnknownLink).",
-            {"role": STRING}),
+    RelType("OWNS", _PARTY, ("Organization", "LegalEntity"), "拥有",
+            "Ownership (FollowTheMoney Ownership: owner → asset), with the share held.",
+            {"share": STRING, **FTM_LINK}),
+    RelType("ASSOCIATE_OF", _PARTY, _PARTY, "关联",
+            "Associates (FollowTheMoney Associate: person → associate; undirected in the source).",
+            {"relationship": STRING, **FTM_LINK}),
+    RelType("FAMILY_OF", ("Person",), ("Person",), "亲属",
+            "Relatives (FollowTheMoney Family: person → relative, `relationship` says what the "
+            "relative is to the person, e.g. mother).",
+            {"relationship": STRING, **FTM_LINK}),
+    RelType("LINKED_TO", (*_PARTY, "BankAccount", "Address"), (*_PARTY, "BankAccount", "Address"), "其他关联",
+            "Any other stated link (FollowTheMoney UnknownLink: subject → object).",
+            FTM_LINK),
+    RelType("EMPLOYED_BY", ("Person",), ("Organization", "LegalEntity"), "受雇于",
+            "Employment (FollowTheMoney Employment: employee → employer).", FTM_LINK),
+    RelType("REPRESENTS", _PARTY, _PARTY, "代理",
+            "An agent acting for a client (FollowTheMoney Representation: agent → client).", FTM_LINK),
+    RelType("SUCCEEDED_BY", _PARTY, _PARTY, "由…承继",
+            "A legal successor (FollowTheMoney Succession: predecessor → successor).", FTM_LINK),
+    RelType("OCCUPIES", ("Person",), ("Position",), "任职",
+            "A person holding a post (FollowTheMoney Occupancy: holder → post).", FTM_LINK),
+    RelType("POST_IN", ("Position",), ("Organization", "LegalEntity"), "职位所属",
+            "The organization a post belongs to (FollowTheMoney Position.organization)."),
 )
 
 NODE_BY_LABEL: dict[str, NodeType] = {n.label: n for n in NODES}

@@ -244,8 +244,7 @@ def _id_converter(f: Field) -> Converter:
         check = _resident_id(text)
         values.checks[name] = check
         if check.number and not check.valid:
-            values.warnings.append(Issue(values.row, column, "bad_id_checksum",
-                                         f"resident ID not valid ({check.note}); kept as data, not used as a key", text))
+            values.warnings.append(Issue(values.row, column, "bad_id_checksum", keys.id_warning(check), text))
         elif check.number is None:
             code = _credit_code(text)   # an organization's code in an ID column
             if code.valid:
@@ -263,8 +262,7 @@ def _code_converter(f: Field) -> Converter:
         code = _credit_code(text)
         values.checks[f.name] = code
         if not code.valid:
-            values.warnings.append(Issue(values.row, column, "bad_code_checksum",
-                                         f"credit code not valid ({code.note}); kept as data, not used as a key", text))
+            values.warnings.append(Issue(values.row, column, "bad_code_checksum", keys.code_warning(code), text))
         return code.number or text
     return convert
 
@@ -384,31 +382,11 @@ def _person(values: Values, spec: Spec, name: str | None, check: clean.IdCheck |
             key: str | None) -> NodeRecord | None:
     if key is None:
         return None
-    props = {"name": name, **_props(values, spec)}
-    if check is not None and check.number:
-        props.update(id_number=check.number, id_valid=check.valid)
-        if check.birth_date:
-            props["birth_date"] = check.birth_date
-        if check.gender:
-            props["gender"] = check.gender
-    if name is None:
-        props.pop("name")
-        props["name"] = key
-    return NodeRecord("Person", key, props, values.row)
+    return keys.person_node(values.row, name, check, None, values.scope, _props(values, spec), key=key)
 
 
 def rule_organization(values: Values, spec: Spec) -> NodeRecord | None:
-    name = spec.name(values)
-    code = _code_check(values, spec)
-    key = keys.org_key(code, name)
-    if key is None:
-        return None
-    props = {"name": name or key, **_props(values, spec)}
-    if code is not None and code.number:
-        props.update(credit_code=code.number, credit_code_valid=code.valid)
-    by_code = bool(code and code.valid)
-    return NodeRecord("Organization", key, props, values.row,
-                      resolve_by_name=not by_code, adopt_name_key=by_code and bool(name))
+    return keys.organization_node(values.row, spec.name(values), _code_check(values, spec), _props(values, spec))
 
 
 def rule_party(values: Values, spec: Spec) -> NodeRecord | None:
@@ -424,26 +402,15 @@ def rule_party(values: Values, spec: Spec) -> NodeRecord | None:
 def rule_account(values: Values, spec: Spec) -> NodeRecord | None:
     number = spec.number(values)
     # keys.account_key is clean.normalize_account: take its memo when the number is text
-    key = _account(number) if number.__class__ is str else keys.account_key(number)
-    if key is None:
-        return None
-    props = {"number": key, "kind": "account", **_props(values, spec)}
-    props["luhn_valid"] = _luhn(key)
-    return NodeRecord("BankAccount", key, props, values.row)
-
-
-_DISTRICT = re.compile(r"([\u4e00-\u9fff]{1,6}?(?:区|县))")
+    return keys.account_node(values.row, number, _props(values, spec),
+                             normalize=_account if number.__class__ is str else keys.account_key, luhn=_luhn)
 
 
 def rule_address(values: Values, spec: Spec) -> NodeRecord | None:
     text = spec.text(values)
     if not text:
         return None
-    district = _DISTRICT.search(text)
-    props = {"text": text, **_props(values, spec)}
-    if district:
-        props["district"] = district.group(1).removeprefix("重庆市").removeprefix("重庆")
-    return NodeRecord("Address", text, props, values.row)
+    return keys.address_node(values.row, text, _props(values, spec))
 
 
 def rule_phone(values: Values, spec: Spec) -> NodeRecord | None:

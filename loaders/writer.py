@@ -183,6 +183,11 @@ def _conflict(key: str, first: dict, other: dict) -> tuple[str, str]:
             f"this row says {_version(other)}", tx_id)
 
 
+def _match_name(node: NodeRecord) -> str | None:
+    """The normalised name an organization record is matched on by name."""
+    return node.match_name or node.props.get("name")
+
+
 def _keep_recent(store: OrderedDict, key: Any, value: Any, limit: int) -> None:
     """Store key -> value as the most recently used entry; forget the oldest beyond limit
     (the writer's memory of what it wrote stays bounded on any file size)."""
@@ -262,15 +267,15 @@ class GraphWriter:
     def resolve_org_names(self, nodes: list[NodeRecord]) -> None:
         """Point name-only organization references at an existing organization of that
         name (e.g. the registry's, keyed by credit code). Mutates the records' keys."""
-        wanted = sorted({n.props["name"] for n in nodes if n.label == "Organization" and n.resolve_by_name
-                         and n.props.get("name") and n.props["name"] not in self._org_names})
+        wanted = sorted({_match_name(n) for n in nodes if n.label == "Organization" and n.resolve_by_name
+                         and _match_name(n) and _match_name(n) not in self._org_names})
         if wanted:
             found = {r["name"]: r["key"] for r in self.db.read(RESOLVE_ORG_NAMES, {"names": wanted})}
             for name in wanted:
                 self._org_names[name] = found.get(name)
         for n in nodes:
             if n.label == "Organization" and n.resolve_by_name:
-                key = self._org_names.get(n.props.get("name"))
+                key = self._org_names.get(_match_name(n))
                 if key:
                     n.key = key
 
@@ -364,7 +369,7 @@ class GraphWriter:
             else:
                 entry["props"].update(props)
             if n.adopt_name_key:
-                adopt.append({"key": n.key, "name": n.props["name"]})
+                adopt.append({"key": n.key, "name": _match_name(n)})
         out = {}
         for label, batch in batches.items():
             rows = [e for e in batch.values()
