@@ -270,13 +270,13 @@ def explain(rec: dict[str, Any], names: dict[str, str], lang: str = "zh") -> str
     rel = rec.get("relatives") or {}
     rel_text = ""
     if rel:
-        via_zh = {"phone": "共用电话", "address": "共用地址"}
-        via_en = {"phone": "shares a phone", "address": "shares an address"}
+        via_zh = {"phone": "共用电话的", "address": "共用地址的", "head": "其任负责人的"}
+        via_en = {"phone": "who shares a phone", "address": "who shares an address", "head": "which they head"}
         if zh:
-            rel_text = "（含" + "、".join(f"{via_zh.get(v, '关联')}的{names.get(k, k)}" for k, v in sorted(rel.items())) + "的账户）"
+            rel_text = "（含" + "、".join(f"{via_zh.get(v, '关联的')}{names.get(k, k)}" for k, v in sorted(rel.items())) + "的账户）"
         else:
             rel_text = " (including those of " + ", ".join(
-                f"{names.get(k, k)}, who {via_en.get(v, 'is linked')}" for k, v in sorted(rel.items())) + ")"
+                f"{names.get(k, k)}, {via_en.get(v, 'linked')}" for k, v in sorted(rel.items())) + ")"
     if rec["money_in_total"] > 0:
         parts.append(f"其账户收款来自{rec['payer_count']}个账户共{money_text(rec['money_in_total'])}{rel_text}" if zh else
                      f"accounts received {money_text(rec['money_in_total'], 'en')} from {rec['payer_count']} "

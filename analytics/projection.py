@@ -18,8 +18,10 @@ tests can build snapshots by hand. Node ids are the entity keys (unique per labe
 practice across labels); each node has ``label`` and ``name`` attributes.
 
 Scope: the whole graph (``scope=None``), one organization's neighbourhood
-(``Scope(org=KEY, hops=N)``) or a list of keys (``Scope(keys=[...])``): the projections
-then hold only the scoped nodes (and the accounts they hold).
+(``Scope(org=KEY, hops=N)``: every node within N hops over any relationship but money and
+paperwork) or a list of keys (``Scope(keys=[...])``: those nodes and the nodes directly
+attached to them); the projections then hold only the scoped nodes, and the money moved by
+the scoped accounts.
 """
 
 from __future__ import annotations
@@ -166,9 +168,10 @@ def scope_keys(db, scope: Scope | Iterable[str] | None) -> list[str] | None:
     missing = [k for k in keys if k not in known]
     if missing:
         raise QueryError(f"No node has the key{'s' if len(missing) > 1 else ''} {', '.join(missing[:5])}.")
-    # the accounts the listed parties hold belong to the scope too
-    held = {row[0] for row in _stream(db, Q_HOLDS, {"keys": keys})}
-    return sorted(set(keys) | held)
+    # the listed nodes and what is directly attached to them (an organization's people, a
+    # person's organizations, accounts, events), so listing organizations ranks their people
+    around = {row[0] for row in _stream(db, Q_HOP, {"keys": keys})}
+    return sorted(set(keys) | around)
 
 
 def pull(db, scope: Scope | Iterable[str] | None = None, settings: dict | None = None) -> Snapshot:
@@ -351,7 +354,10 @@ def controllers(snap: Snapshot, people_org: nx.Graph, settings: dict | None = No
     A person controls another person's accounts when the two share a phone or an address
     (``hubs.control_via``) and the controller leads more organizations (leading
     relationships, role-weighted) than the holder; with several candidates the one leading
-    most wins, a tie means no one is credited.
+    most wins, a tie means no one is credited (via ``phone`` / ``address``). A suspect
+    organization's accounts (see ``hubs.suspect_weights``: revoked, unregistered,
+    blacklisted) count toward its head: its one leader with the first role of
+    ``hubs.head_roles`` (via ``head``).
     """
     settings = settings or analytics_settings()
     via_kinds = set(settings["hubs"]["control_via"])
@@ -378,6 +384,23 @@ def controllers(snap: Snapshot, people_org: nx.Graph, settings: dict | None = No
         ranked = sorted(cands, key=lambda c: (-lead[c], c))
         if len(ranked) == 1 or lead[ranked[0]] > lead[ranked[1]]:
             out[holder] = (ranked[0], cands[ranked[0]])
+    # a suspect organization's accounts (revoked, unregistered, blacklisted: no lawful
+    # organization runs them any more) count toward its head
+    head_roles = list(settings["hubs"]["head_roles"])
+    suspect = set(settings["hubs"]["suspect_weights"])
+    org_holders = {h for h, label, _ in snap.holds.values() if label == "Organization"}
+    heads: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for a, al, _, rel_type, b, bl, _, role in snap.rels:
+        if (rel_type == "LEADS" and al == "Person" and b in org_holders and (role or "") in head_roles
+                and not a.startswith(NAME_ONLY_PREFIX)):
+            heads[b].append((head_roles.index(role), a))
+    for org, cands in heads.items():
+        facts = snap.orgs.get(org, {})
+        if (facts.get("status") or "未登记") not in suspect and not facts.get("blacklisted"):
+            continue
+        cands = sorted(set(cands))
+        if len(cands) == 1 or cands[0][0] < cands[1][0]:
+            out[org] = (cands[0][1], "head")
     return out
 
 

@@ -5,7 +5,8 @@ blacklist -- and a *newer* one (not itself of those statuses; unregistered, or r
 after the old one ended) linked in projection 2 by at least ``min_shared_leaders`` shared
 leaders, or by a shared address, or by a shared account. One definition: the report
 ``queries/reports/reformed-organizations.cypher`` is its Cypher twin, and
-``tests/test_analytics_demo.py`` checks that the two agree on the demo case.
+``tests/test_analytics_twin.py`` (every criterion on a hand-made graph) and
+``tests/test_analytics_demo.py`` (the demo case) check that the two agree.
 """
 
 from __future__ import annotations

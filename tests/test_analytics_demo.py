@@ -128,6 +128,9 @@ def test_scoped_hubs_stay_inside_the_scope(demo):
     assert keys and keys <= leaders
     r4 = next(r for r in truth["ringleaders"] if r["key"] == "R4")["id_number"]
     assert r4 in keys
+    # a list of keys: those nodes and what is directly attached (the organization's people)
+    listed = api.hub_figures(db, scope=[org], top=100)
+    assert {r["key"] for r in listed} == keys
 
 
 def test_analyze_run_writes_back_and_replaces(demo, test_settings):
@@ -169,3 +172,15 @@ def test_analyze_run_writes_back_and_replaces(demo, test_settings):
     assert {"group", "key", "label", "name", "group_size", "shared"} <= set(groups[0])
     reformed = json.loads(cli("reformed", "--format", "json"))
     assert set(reformed[0]) == {"old_key", "old_name", "new_key", "new_name", "shared", "evidence"}
+
+
+def test_the_reformed_report_is_the_twin_of_the_analytics(demo, analysis):
+    from analytics.config import analytics_settings
+    from queries.registry import load_reports
+    from queries.runner import run_report
+
+    db, _ = demo
+    min_shared = analytics_settings()["reformed"]["min_shared_leaders"]
+    rows = run_report(db, load_reports()["reformed-organizations"], {"min_shared": min_shared}).rows
+    mine = {(p["old_key"], p["new_key"]) for p in api.reformed_records(analysis)}
+    assert mine and {(r["old_key"], r["new_key"]) for r in rows} == mine

@@ -92,7 +92,10 @@ def test_money_graph_aggregates_per_holder_pair_and_keeps_unheld_accounts():
 def test_controllers_credit_the_relative_account_to_the_leader(settings):
     s = _snap()
     g = P.people_org_graph(s, settings)
-    # R (two 会长 roles) and Q (one 财务 role) share a phone: R controls Q's accounts
+    # R (two 会长 roles) and Q (one 财务 role) share a phone: R controls Q's accounts; B is
+    # revoked and R is its 会长: B's account counts toward R
+    assert P.controllers(s, g, settings) == {"Q": ("R", "phone"), "B": ("R", "head")}
+    s.orgs["B"]["status"] = "正常"
     assert P.controllers(s, g, settings) == {"Q": ("R", "phone")}
 
 
@@ -108,13 +111,14 @@ def test_hub_scores_rank_the_controller_first_and_explain(settings):
     assert recs[0]["key"] == "R"
     r = recs[0]
     assert r["orgs_led"] == 2 and r["payer_count"] == 6 and r["money_in_total"] == pytest.approx(1550.0)
-    assert r["relatives"] == {"Q": "phone"}
+    assert r["relatives"] == {"B": "head", "Q": "phone"}
     assert r["groups"] == [1]
     assert [x["rank"] for x in recs] == list(range(1, len(recs) + 1))
     assert all(0.0 <= x["score"] <= 1.0 for x in recs)
     zh = hubs.explain(r, {"Q": "秦"}, "zh")
     en = hubs.explain(r, {"Q": "Qin"}, "en")
     assert zh.startswith("领导2个组织（1个撤销、1个未登记）") and "共用电话的秦" in zh and "6个账户" in zh
+    assert "其任负责人的B" in zh
     assert "leads 2 organizations" in en and "Qin, who shares a phone" in en and "from 6 accounts" in en
 
 
