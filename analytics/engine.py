@@ -23,7 +23,22 @@ def igraph_available() -> bool:
     return _ig is not None
 
 
+_LAST: dict = {}
+
+
 def _to_igraph(g: nx.Graph, weight: str | None = None):
+    """The graph in igraph form (the last conversion is kept: PageRank and betweenness of one
+    graph convert it once)."""
+    key = (id(g), g.number_of_nodes(), g.number_of_edges(), weight)
+    if _LAST.get("key") == key:
+        return _LAST["value"]
+    value = _convert(g, weight)
+    _LAST.clear()
+    _LAST.update(key=key, value=value)
+    return value
+
+
+def _convert(g: nx.Graph, weight: str | None):
     nodes = list(g.nodes)
     index = {v: i for i, v in enumerate(nodes)}
     h = _ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in g.edges()], directed=g.is_directed())
@@ -57,7 +72,7 @@ def betweenness(g: nx.Graph, *, k: int | None = None, seed: int = 42, engine: st
         if k is None or k >= n:
             return nx.betweenness_centrality(g, normalized=True)
         return nx.betweenness_centrality(g, k=k, normalized=True, seed=seed)
-    h, nodes, index = _to_igraph(g)
+    h, nodes, index = _to_igraph(g, weight="weight")
     if n <= 2:
         return {v: 0.0 for v in nodes}
     if k is None or k >= n:

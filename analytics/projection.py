@@ -48,7 +48,11 @@ RETURN o.key AS key, o.name AS name, o.status AS status,
 Q_PEOPLE = """
 MATCH (p:Person) WHERE $keys IS NULL OR p.key IN $keys
 RETURN p.key AS key, p.name AS name, coalesce(p.id_valid, false) AS identified,
-       coalesce(p.blacklisted, false) OR EXISTS { (:BlacklistEntry)-[:LISTS]->(p) } AS blacklisted
+       coalesce(p.blacklisted, false) AS blacklisted
+"""
+Q_BLACKLISTED_PEOPLE = """
+MATCH (:BlacklistEntry)-[:LISTS]->(p:Person) WHERE $keys IS NULL OR p.key IN $keys
+RETURN DISTINCT p.key AS key
 """
 #: One relationship type of projection 1 (the type is a checked identifier from the
 #: settings file, never user text; see :func:`_rel_query`).
@@ -74,7 +78,6 @@ RETURN DISTINCT o.key AS key, 'address' AS kind, ad.key AS item, ad.text AS text
 Q_HOLDS = """
 MATCH (h)-[:HOLDS]->(a:BankAccount) WHERE $keys IS NULL OR h.key IN $keys OR a.key IN $keys
 RETURN a.key AS account, h.key AS holder, labels(h)[0] AS label, h.name AS name
-ORDER BY account, holder
 """
 #: Transfers aggregated per ordered pair of accounts (in the database, streamed out).
 Q_FLOWS = """
@@ -190,7 +193,10 @@ def pull(db, scope: Scope | Iterable[str] | None = None, settings: dict | None =
         for a, al, an, b, bl, bn, role in _stream(db, _rel_query(rel_type), p):
             snap.rels.append((a, al, an, rel_type, b, bl, bn, role))
     snap.contacts = list(_stream(db, Q_CONTACTS, p))
-    for account, holder, label, name in _stream(db, Q_HOLDS, p):
+    for (key,) in _stream(db, Q_BLACKLISTED_PEOPLE, p):
+        if key in snap.people:
+            snap.people[key]["blacklisted"] = True
+    for account, holder, label, name in sorted(_stream(db, Q_HOLDS, p), key=lambda r: (r[0], r[1])):
         if account in snap.holds:
             snap.joint_holders.append((account, holder))
         else:
