@@ -21,6 +21,7 @@ the page runs a bounded stabilisation, then switches physics off.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any, Iterable
@@ -282,9 +283,11 @@ def network_html(graph: Graph, *, lang: str = "zh", height: str = "650px", note:
         source, target = str(edge["source"]), str(edge["target"])
         if source not in ids or target not in ids:
             continue
-        caption = str(edge.get("caption") or rel_name(edge.get("type", ""), lang))
+        caption = str(edge.get("caption") or edge.get("type", ""))
+        if caption == edge.get("type"):  # a bare type: say it in the interface language
+            caption = rel_name(caption, lang)
         title = edge.get("title") or f"{rel_name(edge.get('type', ''), lang)}: {caption}"
-        width = 1 + min(6, (edge.get("count") or 1) ** 0.5 - 1) if edge.get("count") else 1
+        width = 1 + min(4.0, math.log2(edge.get("count") or 1))
         net.add_edge(source, target, title=str(title), width=width,
                      **({"label": _short(caption)} if edge_captions else {}))
     options = _options(len(net.nodes), hierarchical=hierarchical, physics=physics, edge_captions=edge_captions)
