@@ -61,6 +61,9 @@ EDGE_CAPTION_LIMIT = 150
 CAPTION_CHARS = 18
 #: Fan collapsing: more than this many leaf neighbours of one label behind one node.
 FAN_THRESHOLD = 25
+#: Stabilisation steps: about this many node-steps in all, never fewer than the minimum
+#: (1,000 nodes get 100 steps; see BENCHMARKS.md for how long that takes in a browser).
+STABILISATION_BUDGET, STABILISATION_MIN = 100_000, 100
 #: Default node cap of a picture.
 NODE_CAP = 1000
 
@@ -233,13 +236,15 @@ def _options(n_nodes: int, *, hierarchical: bool, physics: bool, edge_captions: 
         return options
     # Bounded: fewer iterations as the picture grows, so ~1,000 nodes settle in seconds;
     # the page switches physics off when the iterations are done.
-    iterations = max(100, min(1000, 150_000 // max(n_nodes, 1)))
+    # One batch (updateInterval = iterations): no progress events, no yielding between steps.
+    iterations = max(STABILISATION_MIN, min(1000, STABILISATION_BUDGET // max(n_nodes, 1)))
     options["physics"] = {
         "enabled": True, "solver": "barnesHut",
         "barnesHut": {"gravitationalConstant": -6000, "centralGravity": 0.3, "springLength": 110,
-                      "springConstant": 0.04, "damping": 0.4, "avoidOverlap": 0.1},
+                      "springConstant": 0.04, "damping": 0.4, "avoidOverlap": 0.1,
+                      "theta": 0.5 if n_nodes <= 300 else 0.8},
         "minVelocity": 1.0,
-        "stabilization": {"enabled": True, "iterations": iterations, "updateInterval": 50, "fit": True},
+        "stabilization": {"enabled": True, "iterations": iterations, "updateInterval": iterations, "fit": True},
     }
     return options
 
