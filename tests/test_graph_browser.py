@@ -38,6 +38,13 @@ def _graph_frame(page, *, more_than: int = 0, timeout_s: float = 90):
     raise AssertionError(f"no settled graph with more than {more_than} nodes on {page.url}")
 
 
+def _shot(frame_or_locator, path) -> None:
+    """A screenshot of one graph or chart (the page scrolls inside Streamlit's main area)."""
+    element = frame_or_locator.frame_element() if hasattr(frame_or_locator, "frame_element") else frame_or_locator
+    element.scroll_into_view_if_needed()
+    element.screenshot(path=str(path))
+
+
 def _no_exception(page) -> None:
     assert page.locator("[data-testid='stException']").count() == 0
     assert "Traceback" not in page.inner_text("body")
@@ -85,18 +92,18 @@ def test_graph_pages_in_chromium_offline(app_url, demo, tmp_path):
         page.get_by_text("数据来源").wait_for()
         frame = _graph_frame(page)
         before = frame.evaluate(NODE_COUNT)
-        page.screenshot(path=str(tmp_path / "explore-profile.png"), full_page=True)
+        page.screenshot(path=str(tmp_path / "explore-profile.png"))
+        _shot(frame, tmp_path / "explore-graph.png")
         _pick(page, "选择图中节点", leader["orgs"][0])
         page.get_by_role("button", name="展开一跳").click()
         frame = _graph_frame(page, more_than=before)
         page.get_by_text("已展开 1 个节点").wait_for(timeout=60_000)
-        page.screenshot(path=str(tmp_path / "explore-expanded.png"), full_page=True)
+        _shot(frame, tmp_path / "explore-expanded.png")
         _no_exception(page)
 
         # Organization structure: the hierarchy is drawn.
         page.goto(app_url + "structure")
-        _graph_frame(page)
-        page.screenshot(path=str(tmp_path / "structure.png"), full_page=True)
+        _shot(_graph_frame(page), tmp_path / "structure.png")
         _no_exception(page)
 
         # Fund flow: trace money from a planted collection account, open its Sankey.
@@ -106,12 +113,12 @@ def test_graph_pages_in_chromium_offline(app_url, demo, tmp_path):
         start.fill(planted["account"])
         page.get_by_role("button", name="检索").click()
         page.get_by_role("button", name="追踪").click()
-        _graph_frame(page)
-        page.screenshot(path=str(tmp_path / "fund-flow-path.png"), full_page=True)
+        _shot(_graph_frame(page), tmp_path / "fund-flow-path.png")
         page.get_by_role("tab", name="资金桑基图").click()
         page.locator("g.sankey").first.wait_for(timeout=60_000)
         assert page.locator("g.sankey-node").count() > 1
-        page.screenshot(path=str(tmp_path / "fund-flow-sankey.png"), full_page=True)
+        page.wait_for_timeout(1000)  # let the Sankey's entry transition finish before the picture
+        _shot(page.locator("[data-testid='stPlotlyChart']").first, tmp_path / "fund-flow-sankey.png")
         _no_exception(page)
 
         # Hubs and groups: drawn once the analytics package is there; a sentence until then.
@@ -122,8 +129,8 @@ def test_graph_pages_in_chromium_offline(app_url, demo, tmp_path):
         except ImportError:
             page.get_by_text("分析模块尚未安装").wait_for(timeout=60_000)
         else:
-            _graph_frame(page)
-        page.screenshot(path=str(tmp_path / "hubs.png"), full_page=True)
+            _shot(_graph_frame(page), tmp_path / "hubs-graph.png")
+        page.screenshot(path=str(tmp_path / "hubs.png"))
         _no_exception(page)
         browser.close()
 

@@ -134,7 +134,7 @@ def test_org_structure_and_money(demo):
 # ------------------------------------------------------------------ pages (AppTest)
 
 def test_explore_searches_opens_a_profile_and_expands(app_env, demo):
-    _, _, truth = demo
+    db, _, truth = demo
     leader = truth["ringleaders"][0]
     at = _page("views/explore.py")
     assert at.text_input(key="explore_search") is not None
@@ -153,13 +153,15 @@ def test_explore_searches_opens_a_profile_and_expands(app_env, demo):
     before = _nodes_drawn(pictures[0])
     # expand one hop from the first organization the leader leads
     picker = at.selectbox(key="explore_expand_pick")
-    org_index = next(i for i, o in enumerate(picker.options) if leader["orgs"][0] in o)
-    picker.set_value(org_index).run()
+    org_key = db.read("MATCH (o:Organization {name: $n}) RETURN o.key AS k", {"n": leader["orgs"][0]})[0]["k"]
+    assert any(leader["orgs"][0] in o for o in picker.options)
+    picker.set_value(org_key).run()
     at.button(key="explore_expand").click().run()
     assert not at.exception, at.exception
     after = _nodes_drawn(_pictures(at)[0])
     assert after > before
-    assert at.session_state["explore_expanded"]
+    assert at.session_state["explore_expanded"] == [org_key]
+    assert not any(leader["orgs"][0] + " · " in o for o in at.selectbox(key="explore_expand_pick").options)
 
 
 def test_explore_filters_and_english(app_env, demo):

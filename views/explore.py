@@ -106,17 +106,20 @@ with picture:
     expandable = [n for n in capped["nodes"] if n.get("key") and n.get("key") not in keys]
     if expandable:
         e1, e2, e3 = st.columns([4, 1, 1])
-        chosen = e1.selectbox(t("explore.expand_pick", L), range(len(expandable)), key="explore_expand_pick",
-                              format_func=lambda i: f"{expandable[i]['caption']} · {term(expandable[i]['label'], L)}")
+        # Options are keys (not positions), so a choice never silently points at another node
+        # when the picture changes.
+        shown_as = {n["key"]: f"{n['caption']} · {term(n['label'], L)}" for n in expandable}
+        chosen = e1.selectbox(t("explore.expand_pick", L), list(shown_as), key="explore_expand_pick",
+                              format_func=lambda k: shown_as.get(k, k))
         e2.write("")
         if e2.button(t("explore.expand", L), key="explore_expand"):
-            st.session_state["explore_expanded"].append(expandable[chosen]["key"])
+            st.session_state["explore_expanded"].append(chosen)
             st.rerun()
         e3.write("")
         if e3.button(t("explore.refocus", L), key="explore_refocus"):
-            st.session_state["explore_focus"] = expandable[chosen]["key"]
+            st.session_state["explore_focus"] = chosen
             st.session_state["explore_expanded"] = []
-            st.query_params["key"] = expandable[chosen]["key"]
+            st.query_params["key"] = chosen
             st.rerun()
     if st.session_state["explore_expanded"]:
         st.caption(t("explore.expanded", L).format(n=len(st.session_state["explore_expanded"])))
