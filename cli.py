@@ -5,6 +5,7 @@
     python cli.py load FILE...                 investigation records into the graph
     python cli.py demo                         write (and load) the demo case
     python cli.py query list|run|cypher        saved reports and read-only Cypher
+    python cli.py analyze hubs|groups|reformed|matches|run   hub figures, linked groups (analytics/)
     python cli.py up                           what `make run` does before opening the app
 
 Errors are printed as one sentence (exit status 1), never as a traceback.

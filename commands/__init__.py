@@ -17,6 +17,7 @@ GROUPS: tuple[str, ...] = (
     "load",
     "demo",
     "query",
+    "analyze",
     "up",
 )
 

@@ -175,6 +175,25 @@ RELATIONSHIPS: tuple[RelType, ...] = (
             {"role": STRING}),
 )
 
+#: Written back by ``python cli.py analyze run`` (analytics/, issue 11); each run replaces
+#: the previous run's values. ``hub_score`` is the combined ringleader score (0..1) and
+#: ``hub_rank`` its rank (1 = first) among the people ranked; ``group_id`` the linked-group
+#: number of an organization; ``analytics_at`` the run's time (UTC).
+ANALYTICS_PROPERTIES: dict[str, dict[str, str]] = {
+    "Person": {"hub_score": FLOAT, "hub_rank": INTEGER, "analytics_at": DATETIME},
+    "Organization": {"group_id": INTEGER, "analytics_at": DATETIME},
+}
+for _node in NODES:
+    _node.properties.update(ANALYTICS_PROPERTIES.get(_node.label, {}))
+
+RELATIONSHIPS += (
+    RelType("REFORMED_AS", ("Organization",), ("Organization",), "换名重组",
+            "Written by `analyze run`: the old (revoked, deregistered or blacklisted) organization "
+            "carries on as the newer one; what they share (leader, address, account), the evidence "
+            "text and the run time.",
+            {"shared": STRING_LIST, "evidence": STRING, "analytics_at": DATETIME}),
+)
+
 NODE_BY_LABEL: dict[str, NodeType] = {n.label: n for n in NODES}
 REL_BY_TYPE: dict[str, RelType] = {r.type: r for r in RELATIONSHIPS}
 
