@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.i18n import t, term
 from views.common import graph_db, lang, user_errors
-from visual.graphs import neighbourhood
+from visual.graphs import data_stamp, neighbourhood
 from visual.network import cap_graph, collapse_fans, network_html, showing_note
 
 L = lang()
@@ -22,6 +22,23 @@ except ImportError:  # the analytics package is not installed in this checkout
 if api is None:
     st.info(t("hubs.unavailable", L))
     st.stop()
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def analysed(what: str, lang_: str, stamp: str, top: int = 50, *, _db=None) -> list[dict]:
+    """One analytics result, shared by every session until the data changes (``stamp``) or
+    ten minutes pass: each call analyses the whole graph."""
+    if what == "hubs":
+        return api.hub_figures(_db, top=top, lang=lang_)
+    if what == "groups":
+        return api.linked_groups(_db, lang=lang_)
+    if what == "reformed":
+        return api.reformed_pairs(_db, lang=lang_)
+    return api.possible_matches(_db, lang=lang_)
+
+
+def plain(value) -> str:
+    return value if isinstance(value, str) else "、".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
 def open_in_explore(key: str) -> None:
@@ -69,56 +86,68 @@ def picture(keys: list[str], rel_types: list[str] | None, *, shared_only: bool =
     st.iframe(network_html(capped, lang=L, height="520px", note=showing_note(shown, total, L)), height=540)
 
 
-hubs_tab, groups_tab, reformed_tab, matches_tab = st.tabs(
-    [t("hubs.hubs", L), t("hubs.groups", L), t("hubs.reformed", L), t("hubs.matches", L)])
+with user_errors():
+    stamp = data_stamp(db)
+SECTIONS = {"hubs": "hubs.hubs", "groups": "hubs.groups", "reformed": "hubs.reformed", "matches": "hubs.matches"}
+section = st.radio(t("hubs.section", L), list(SECTIONS), format_func=lambda s: t(SECTIONS[s], L),
+                   horizontal=True, key="hubs_section")
 
-with hubs_tab:
+if section == "hubs":
     top = st.number_input(t("hubs.top", L), 5, 500, 30, step=5, key="hubs_top")
-    with user_errors():
-        hubs = api.hub_figures(db, top=int(top), lang=L)
+    with st.spinner(t("hubs.computing", L)), user_errors():
+        hubs = [dict(h) for h in analysed("hubs", L, stamp, int(top), _db=db)]
     if hubs:
-        picture([h["key"] for h in hubs[:25]], ["LEADS", "MEMBER_OF", "FAMILY_OF", "ASSOCIATE_OF"])
+        picture([h["key"] for h in hubs[:25]], ["LEADS", "FAMILY_OF", "ASSOCIATE_OF", "OWNS"])
     for h in hubs:
         h["label_name"] = term(h.get("label", ""), L)
-    table(hubs, {"name": t("hubs.col_name", L), "label_name": t("label.kind", L), "score": t("hubs.col_score", L),
-                 "explanation": t("hubs.col_explanation", L), "key": t("structure.col_key", L)},
+    table(hubs, {"rank": t("hubs.col_rank", L), "name": t("hubs.col_name", L), "label_name": t("label.kind", L),
+                 "score": t("hubs.col_score", L), "explanation": t("hubs.col_explanation", L),
+                 "key": t("structure.col_key", L)},
           "hubs", [h.get("key") for h in hubs])
 
-with groups_tab:
-    with user_errors():
-        members = api.linked_groups(db, lang=L)
+elif section == "groups":
+    with st.spinner(t("hubs.computing", L)), user_errors():
+        members = [dict(m) for m in analysed("groups", L, stamp, _db=db)]
+    in_group: list[dict] = []
     if members:
         groups = list(dict.fromkeys(m["group"] for m in members))
         sizes = {g: next(m.get("group_size", 0) for m in members if m["group"] == g) for g in groups}
         group = st.selectbox(t("hubs.group", L), groups, key="hubs_group",
                              format_func=lambda g: f"{t('hubs.group', L)} {g} · {sizes[g]} {t('hubs.members', L)}")
         in_group = [m for m in members if m["group"] == group]
-        picture([m["key"] for m in in_group], ["HOLDS", "HAS_PHONE", "LOCATED_AT", "LEADS"], shared_only=True)
-        shared = in_group[0].get("shared")
-        if shared:
-            st.caption(f"{t('hubs.shared', L)}: {shared if isinstance(shared, str) else ', '.join(map(str, shared))}")
-    else:
-        in_group = []
+        picture([m["key"] for m in in_group], ["LEADS", "HOLDS", "HAS_PHONE", "LOCATED_AT", "BRANCH_OF", "REFORMED_AS"],
+                shared_only=True)
+        if in_group[0].get("shared"):
+            st.caption(f"{t('hubs.shared', L)}: {plain(in_group[0]['shared'])}")
     for m in in_group:
         m["label_name"] = term(m.get("label", ""), L)
+        m["shared"] = plain(m.get("shared", ""))
     table(in_group, {"name": t("hubs.col_name", L), "label_name": t("label.kind", L),
+                     "key_persons": t("hubs.col_key_persons", L), "statuses": t("hubs.col_statuses", L),
                      "shared": t("hubs.shared", L), "key": t("structure.col_key", L)},
           "groups", [m.get("key") for m in in_group])
 
-with reformed_tab:
-    with user_errors():
-        pairs = api.reformed_pairs(db)
+elif section == "reformed":
+    with st.spinner(t("hubs.computing", L)), user_errors():
+        pairs = [dict(p) for p in analysed("reformed", L, stamp, _db=db)]
     if pairs:
         picture(list(dict.fromkeys([p["old_key"] for p in pairs] + [p["new_key"] for p in pairs])),
-                ["LEADS", "HOLDS", "LOCATED_AT", "HAS_PHONE"], shared_only=True)
+                ["LEADS", "HOLDS", "LOCATED_AT", "HAS_PHONE", "REFORMED_AS"], shared_only=True)
+    for p in pairs:
+        p["shared"] = plain(p.get("shared", ""))
     table(pairs, {"old_name": t("hubs.col_old", L), "new_name": t("hubs.col_new", L),
                   "shared": t("hubs.shared", L), "evidence": t("hubs.col_evidence", L)},
           "reformed", [p.get("new_key") for p in pairs])
 
-with matches_tab:
-    with user_errors():
-        matches = api.possible_matches(db)
-    columns = list(matches[0].keys()) if matches else []
-    key_column = next((c for c in columns if c.endswith("key")), None)
-    table(matches, {c: c for c in columns}, "matches", [m.get(key_column) for m in matches] if key_column else
-          [None] * len(matches))
+else:
+    with st.spinner(t("hubs.computing", L)), user_errors():
+        matches = [dict(m) for m in analysed("matches", L, stamp, _db=db)]
+    for m in matches:
+        m["evidence"] = plain(m.get("evidence", ""))
+    if matches:
+        picture([m["name_only_key"] for m in matches[:10] if m.get("name_only_key")]
+                + [m["identified_key"] for m in matches[:10] if m.get("identified_key")],
+                ["MEMBER_OF", "LEADS", "HAS_PHONE", "LOCATED_AT"], shared_only=True)
+    table(matches, {"name": t("hubs.col_name", L), "details": t("hubs.col_evidence", L),
+                    "name_only_key": t("hubs.col_name_only", L), "identified_key": t("hubs.col_identified", L)},
+          "matches", [m.get("name_only_key") or m.get("identified_key") for m in matches])

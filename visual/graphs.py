@@ -428,3 +428,18 @@ LIMIT $limit
 def organizations(db: GraphDB, text: str = "", *, limit: int = 300) -> list[dict[str, Any]]:
     """Organizations whose name contains ``text`` (all when empty), the most people first."""
     return [dict(r) for r in _read(db, ORGANIZATIONS, {"text": (text or "").strip(), "limit": int(limit)})]
+
+
+#: What changes when the data or its analysis changes: the last load and the last analysis.
+DATA_STAMP = """
+CALL () { MATCH (r:LoadRun) RETURN max(r.finished_at) AS loaded }
+CALL () { MATCH (p:Person) WHERE p.analytics_at IS NOT NULL
+          RETURN max(p.analytics_at) AS analysed }
+RETURN coalesce(toString(loaded), '') + '|' + coalesce(toString(analysed), '') AS stamp
+"""
+
+
+def data_stamp(db: GraphDB) -> str:
+    """A text that changes after each load and each analytics run (a cache key for pages)."""
+    rows = _read(db, DATA_STAMP, {})
+    return str(rows[0]["stamp"]) if rows else ""

@@ -215,8 +215,10 @@ def _sizes(nodes: list[dict[str, Any]]) -> dict[str, float]:
 def _options(n_nodes: int, *, hierarchical: bool, physics: bool, edge_captions: bool) -> dict[str, Any]:
     big = n_nodes > 300
     options: dict[str, Any] = {
-        "nodes": {"font": {"size": 12, "face": "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, sans-serif"},
-                  "borderWidth": 1},
+        "nodes": {"font": {"size": 13, "face": "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, sans-serif"},
+                  "borderWidth": 1,
+                  # labels stay drawn when a fitted picture is zoomed out (vis hides them below 5 px)
+                  "scaling": {"label": {"drawThreshold": 3}}},
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
                   "color": {"color": "#9aa4ad", "highlight": "#333333", "inherit": False},
                   "font": {"size": 10, "align": "middle", "strokeWidth": 3},
@@ -240,7 +242,7 @@ def _options(n_nodes: int, *, hierarchical: bool, physics: bool, edge_captions: 
     iterations = max(STABILISATION_MIN, min(1000, STABILISATION_BUDGET // max(n_nodes, 1)))
     options["physics"] = {
         "enabled": True, "solver": "barnesHut",
-        "barnesHut": {"gravitationalConstant": -6000, "centralGravity": 0.3, "springLength": 110,
+        "barnesHut": {"gravitationalConstant": -3000, "centralGravity": 0.4, "springLength": 95,
                       "springConstant": 0.04, "damping": 0.4, "avoidOverlap": 0.1,
                       "theta": 0.5 if n_nodes <= 300 else 0.8},
         "minVelocity": 1.0,
