@@ -33,6 +33,7 @@ VARIABLES: dict[str, str] = {
     "ORGTRACE_LANG": "Interface language, zh or en (default zh).",
     "ORGTRACE_REPORT_DIR": "Where load reports (rejects and warnings CSVs) are written (default ./load-reports).",
     "JAVA_HOME": "Java 17+ used for the local server (default: java on PATH).",
+    "ORGTRACE_SCREENING_RULES": "Screening rules YAML file (default: screening/rules.yaml, shipped with the notice's defaults).",
 }
 
 
@@ -63,6 +64,7 @@ class Settings:
     lang: str
     java_home: str | None
     report_dir: Path
+    screening_rules: Path | None = None
 
     @property
     def uses_local_server(self) -> bool:
@@ -108,4 +110,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         lang=lang if lang in ("zh", "en") else "zh",
         java_home=get("JAVA_HOME"),
         report_dir=Path(get("ORGTRACE_REPORT_DIR") or "load-reports"),
+        screening_rules=Path(get("ORGTRACE_SCREENING_RULES")) if get("ORGTRACE_SCREENING_RULES") else None,
     )
