@@ -18,6 +18,10 @@ GROUPS: tuple[str, ...] = (
     "demo",
     "query",
     "up",
+    "screen",
+    "disposition",
+    "brief",
+    "public_list",
 )
 
 

@@ -141,11 +141,15 @@ def aggregate(config: ScreeningConfig, findings: Iterable[Mapping[str, Any]],
                 row["classes"].add(int(f["notice_class"]))
             row["gate"] = row["gate"] or bool(f.get("gate"))
             row["score"] += float(f.get("weight") or 0)
-            row["reasons_zh"].append(f["reason_zh"])
-            row["reasons_en"].append(f["reason_en"])
             row["findings"].append(f)
     out = []
     for row in by_org.values():
+        # registration findings first, then by notice class, people rules last
+        row["findings"].sort(key=lambda f: (not f.get("gate"), f.get("notice_class") or 99,
+                                            f["subject_label"] == "Person", -float(f.get("weight") or 0), f["key"]))
+        row["reasons_zh"] = [f["reason_zh"] for f in row["findings"]]
+        row["reasons_en"] = [f["reason_en"] for f in row["findings"]]
+        row["rules"] = list(dict.fromkeys(f["rule"] for f in row["findings"]))
         row["classes"] = sorted(row["classes"])
         row["score"] = round(row["score"], 1)
         row["suggested_disposition"] = suggest(config, row)
