@@ -27,5 +27,6 @@ lang = st.session_state.lang
 navigation = st.navigation([
     st.Page("views/overview.py", title=t("nav.overview", lang), default=True),
     st.Page("views/reports.py", title=t("nav.reports", lang)),
+    st.Page("views/cases.py", title=t("nav.cases", lang)),
 ])
 navigation.run()
