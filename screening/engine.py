@@ -182,9 +182,12 @@ CREATE (f:Finding {key: row.key, rule: row.rule, notice_class: row.notice_class,
                    subject_name: row.subject_name, gate: row.gate, weight: row.weight,
                    reason_zh: row.reason_zh, reason_en: row.reason_en, evidence: row.evidence,
                    run: $run, found_at: $at, user: $user})
-WITH f, row
-MATCH (n) WHERE (n:Organization OR n:Person) AND n.key IN [row.subject_key] + row.related
-CREATE (f)-[:FLAGS]->(n)
+WITH f, row, [row.subject_key] + row.related AS keys
+OPTIONAL MATCH (o:Organization) WHERE o.key IN keys
+FOREACH (_ IN CASE WHEN o IS NULL THEN [] ELSE [1] END | CREATE (f)-[:FLAGS]->(o))
+WITH DISTINCT f, keys
+OPTIONAL MATCH (p:Person) WHERE p.key IN keys
+FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | CREATE (f)-[:FLAGS]->(p))
 """
 
 
