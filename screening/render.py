@@ -133,6 +133,13 @@ def _subtitle(data: dict[str, Any]) -> str:
     return text
 
 
+_CSS = ("body{font-family:%s;margin:2em;color:#222}"
+        "table{border-collapse:collapse;margin:.5em 0 1.5em}"
+        "td,th{border:1px solid #ccd;padding:4px 8px;font-size:13px;vertical-align:top;text-align:left}"
+        "th{background:#eef2f7}h1{font-size:22px}"
+        "h2{font-size:16px;border-bottom:1px solid #dde;padding-bottom:3px}"
+        "img{max-width:720px;width:100%%;display:block}.note{color:#555;font-size:12px}") % CSS_FONTS
+
 NOTE = ("说明：第二至七部分为截至生成时最近一次筛查标记的组织；第八至十一部分为统计期间内发生的情况。"
         "涉及资金包括标记组织在期间内活动的收费及募集金额、其账户的资金往来，以及其成员摘要为会费等的转账。")
 
@@ -141,10 +148,7 @@ def briefing_html(data: dict[str, Any]) -> str:
     """A self-contained HTML page (charts inlined, nothing fetched from outside)."""
     e = html.escape
     parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{e(data['title'])}</title>",
-             f"<style>body{{font-family:{CSS_FONTS};margin:2em;color:#222}} table{{border-collapse:collapse;"
-             "margin:.5em 0 1.5em}} td,th{{border:1px solid #ccd;padding:4px 8px;font-size:13px;vertical-align:top}}"
-             " th{{background:#eef2f7}} h1{{font-size:22px}} h2{{font-size:16px;border-bottom:1px solid #dde;"
-             "padding-bottom:3px}} img{{max-width:720px;display:block}} .note{{color:#555;font-size:12px}}</style>",
+             f"<style>{_CSS}</style>",
              "</head><body>", f"<h1>{e(data['title'])}</h1>", f"<p class='note'>{e(_subtitle(data))}</p>",
              f"<p class='note'>{e(NOTE)}</p>"]
     for s in sections(data):
