@@ -157,7 +157,7 @@ def test_rerun_replaces_findings_and_every_flag_has_evidence(screened):
         assert f["reason_zh"] and f["reason_en"] and "?" not in f["reason_zh"], f
         evidence = json.loads(f["evidence"])
         assert evidence["rule"] == f["rule"] and evidence["records"], f["key"]
-        assert any(r.get("src_file") for r in evidence["records"]), f["key"]
+        assert any(r.get("src_file") and r.get("src_sha256") for r in evidence["records"]), f["key"]
         assert f["targets"] or f["subject_label"] == "Person"
 
 
