@@ -31,5 +31,6 @@ navigation = st.navigation([
     st.Page("views/structure.py", title=t("nav.structure", lang)),
     st.Page("views/fund_flow.py", title=t("nav.fund_flow", lang)),
     st.Page("views/hubs.py", title=t("nav.hubs", lang)),
+    st.Page("views/cases.py", title=t("nav.cases", lang)),
 ])
 navigation.run()

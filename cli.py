@@ -7,6 +7,10 @@
     python cli.py query list|run|cypher        saved reports and read-only Cypher
     python cli.py analyze hubs|groups|reformed|matches|run   hub figures, linked groups (analytics/)
     python cli.py up                           what `make run` does before opening the app
+    python cli.py screen                       campaign screening: flagged organizations
+    python cli.py disposition set|history      graded handling, kept as history
+    python cli.py brief                        the work briefing (工作简报)
+    python cli.py public-list | blacklist      public exposure list; blacklist export
 
 Errors are printed as one sentence (exit status 1), never as a traceback.
 """

@@ -19,6 +19,10 @@ GROUPS: tuple[str, ...] = (
     "query",
     "analyze",
     "up",
+    "screen",
+    "disposition",
+    "brief",
+    "public_list",
 )
 
 

@@ -34,6 +34,7 @@ VARIABLES: dict[str, str] = {
     "ORGTRACE_REPORT_DIR": "Where load reports (rejects and warnings CSVs) are written (default ./load-reports).",
     "ORGTRACE_PLAUSIBLE_AMOUNT": "Largest plausible amount of one transfer; above it a load warns implausible_amount (default 1000000000000).",
     "JAVA_HOME": "Java 17+ used for the local server (default: java on PATH).",
+    "ORGTRACE_SCREENING_RULES": "Screening rules YAML file (default: screening/rules.yaml, shipped with the notice's defaults).",
 }
 
 
@@ -65,6 +66,7 @@ class Settings:
     java_home: str | None
     report_dir: Path
     plausible_amount: float = 1e12
+    screening_rules: Path | None = None
 
     @property
     def uses_local_server(self) -> bool:
@@ -115,4 +117,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         java_home=get("JAVA_HOME"),
         report_dir=Path(get("ORGTRACE_REPORT_DIR") or "load-reports"),
         plausible_amount=plausible,
+        screening_rules=Path(get("ORGTRACE_SCREENING_RULES")) if get("ORGTRACE_SCREENING_RULES") else None,
     )

@@ -155,6 +155,37 @@ NODES: tuple[NodeType, ...] = (
         {"key": STRING, "title": STRING, "cypher": STRING, "parameters": STRING,
          "owner": STRING, "created_at": DATETIME},
         required=("title", "cypher", "owner"), bookkeeping=True),
+    # ---- campaign screening (screening/): findings, runs, dispositions
+    NodeType(
+        "Finding", "key", "筛查发现",
+        "One screening rule's flag on an organization or person: the rule, the notice's "
+        "priority class (1-7, none for registration and people rules), the reasons in Chinese "
+        "and English, the evidence records with their provenance (JSON), the run and time. "
+        "Key: rule id + '|' + subject key, so a rerun replaces instead of duplicating.",
+        {"key": STRING, "rule": STRING, "notice_class": INTEGER, "subject_key": STRING,
+         "subject_label": STRING, "subject_name": STRING, "gate": BOOLEAN, "weight": FLOAT,
+         "reason_zh": STRING, "reason_en": STRING, "evidence": STRING, "run": STRING,
+         "found_at": DATETIME, "user": STRING},
+        required=("rule", "subject_key", "run"), indexed=("rule", "subject_key", "run"),
+        bookkeeping=True),
+    NodeType(
+        "ScreeningRun", "key", "筛查批次",
+        "One run of the screening rules: who, when, the rules file's SHA-256 and the counts.",
+        {"key": STRING, "user": STRING, "started_at": DATETIME, "finished_at": DATETIME,
+         "rules_sha256": STRING, "findings": INTEGER, "organizations": INTEGER,
+         "suppressed": INTEGER},
+        required=("user",), bookkeeping=True),
+    NodeType(
+        "DispositionChange", "key", "处置记录",
+        "One decision on an organization's case: the disposition (引导登记, 责令解散, 劝散, 取缔, "
+        "移交…), the case status, who, when and why, the deciding authority and date. Only ever "
+        "created, never changed: the latest is the current disposition, the rest its history.",
+        {"key": STRING, "org_key": STRING, "seq": INTEGER, "disposition": STRING,
+         "status": STRING, "reason": STRING, "user": STRING, "at": DATETIME,
+         "decided_on": DATE, "authority": STRING, "previous_disposition": STRING,
+         "previous_status": STRING},
+        required=("org_key", "disposition", "status", "reason", "user", "at"),
+        indexed=("org_key", "disposition", "at"), bookkeeping=True),
 )
 
 _PARTY = ("Person", "Organization", "LegalEntity")
@@ -240,6 +271,9 @@ RELATIONSHIPS += (
             "carries on as the newer one; what they share (leader, address, account), the evidence "
             "text and the run time.",
             {"shared": STRING_LIST, "evidence": STRING, "analytics_at": DATETIME}),
+    RelType("FLAGS", ("Finding",), _PARTY, "标记", "The screening finding concerns this organization or person."),
+    RelType("APPLIES_TO", ("DispositionChange",), ("Organization",), "处置对象",
+            "The disposition decision is about this organization."),
 )
 
 NODE_BY_LABEL: dict[str, NodeType] = {n.label: n for n in NODES}
