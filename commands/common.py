@@ -55,7 +55,7 @@ def _clip(text: str, limit: int = _CELL_WIDTH) -> str:
 
 def format_table(columns: list[str], rows: list[dict[str, Any]]) -> str:
     """An aligned text table; Chinese characters count as two columns."""
-    from queries.export import cell_text
+    from exports import cell_text
 
     cells = [[_clip(str(c)) for c in columns]]
     cells += [[_clip(cell_text(row.get(c))) for c in columns] for row in rows]

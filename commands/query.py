@@ -62,7 +62,7 @@ def parse_typed(specs: list[str]) -> dict[str, Any]:
 
 def _output(db: Any, result: Any, args: argparse.Namespace, *, title: str, report_id: str,
             result_kind: str, settings: Settings) -> None:
-    from queries.export import export
+    from exports import export
     from queries.runner import export_meta
 
     note = f"{len(result.rows)} rows" + (" (truncated: more rows exist; raise --limit)" if result.truncated else "")
