@@ -18,6 +18,9 @@ GROUPS: tuple[str, ...] = (
     "demo",
     "query",
     "up",
+    "user",
+    "audit",
+    "evidence",
 )
 
 

@@ -29,7 +29,10 @@ VARIABLES: dict[str, str] = {
     "ORGTRACE_NEO4J_HEAP": "Local server's Java heap (default 1g).",
     "ORGTRACE_NEO4J_PAGECACHE": "Local server's page cache (default 512m).",
     "ORGTRACE_QUERY_TIMEOUT": "Seconds before a report or ad-hoc query is stopped (default 30).",
-    "ORGTRACE_USER": "Investigator name recorded in load runs, saved reports and exports (default: the login name).",
+    "ORGTRACE_USER": "Investigator name recorded in load runs, saved reports and exports (default: the login name); with accounts, the account the CLI logs in as.",
+    "ORGTRACE_PASSWORD": "Password of ORGTRACE_USER's account for the CLI (asked for when unset and accounts exist).",
+    "ORGTRACE_STATE_DIR": "Where user accounts and the audit log are kept, private to you (default: the user's data folder, orgtrace).",
+    "ORGTRACE_SESSION_IDLE_MINUTES": "Minutes of inactivity after which a workbench login expires (default 30).",
     "ORGTRACE_LANG": "Interface language, zh or en (default zh).",
     "ORGTRACE_REPORT_DIR": "Where load reports (rejects and warnings CSVs) are written (default ./load-reports).",
     "JAVA_HOME": "Java 17+ used for the local server (default: java on PATH).",
@@ -63,6 +66,9 @@ class Settings:
     lang: str
     java_home: str | None
     report_dir: Path
+    state_dir: Path = PROJECT_ROOT
+    password: str | None = None
+    session_idle_minutes: float = 30.0
 
     @property
     def uses_local_server(self) -> bool:
@@ -85,9 +91,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     try:
         port = int(get("ORGTRACE_BOLT_PORT", "7687") or "7687")
         timeout = float(get("ORGTRACE_QUERY_TIMEOUT", "30") or "30")
+        idle = float(get("ORGTRACE_SESSION_IDLE_MINUTES", "30") or "30")
     except ValueError as exc:
         from core.errors import ConfigError
-        raise ConfigError(f"A setting is not a number: {exc}. Check ORGTRACE_BOLT_PORT and ORGTRACE_QUERY_TIMEOUT.") from None
+        raise ConfigError(f"A setting is not a number: {exc}. Check ORGTRACE_BOLT_PORT, ORGTRACE_QUERY_TIMEOUT and ORGTRACE_SESSION_IDLE_MINUTES.") from None
     try:
         default_user = getpass.getuser()
     except Exception:  # no login name in some containers
@@ -108,4 +115,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         lang=lang if lang in ("zh", "en") else "zh",
         java_home=get("JAVA_HOME"),
         report_dir=Path(get("ORGTRACE_REPORT_DIR") or "load-reports"),
+        state_dir=Path(get("ORGTRACE_STATE_DIR") or platformdirs.user_data_dir("orgtrace")),
+        password=get("ORGTRACE_PASSWORD"),
+        session_idle_minutes=idle,
     )
