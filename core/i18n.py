@@ -42,6 +42,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "reports.delete": {"zh": "删除", "en": "Delete"},
     "reports.limit": {"zh": "行数上限", "en": "Row limit"},
     "reports.none": {"zh": "没有结果。", "en": "No rows."},
+    # graph pictures (visual/)
+    "graph.aggregate": {"zh": "汇总节点", "en": "Aggregate"},
+    "graph.times": {"zh": "笔", "en": " transfers"},
+    "graph.settling": {"zh": "布局计算中…", "en": "Laying out…"},
+    "graph.showing": {"zh": "显示 {shown} / 共 {total} 个节点", "en": "showing {shown} of {total} nodes"},
     "label.kind": {"zh": "类型", "en": "Type"},
     "label.count": {"zh": "数量", "en": "Count"},
 }
