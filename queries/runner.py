@@ -216,8 +216,9 @@ def build_graph(values: Iterable[Any]) -> dict[str, list[dict[str, Any]]]:
                 if end is not None and dict(end):  # a bare end node carries no properties
                     add(end)
                 ends.append(end.element_id if end is not None else "")
-            edges.setdefault(value.element_id, {"source": ends[0], "target": ends[1],
-                                                "type": value.type, "caption": _caption(value)})
+            edges.setdefault(value.element_id, {"id": value.element_id, "source": ends[0],
+                                                "target": ends[1], "type": value.type,
+                                                "caption": _caption(value)})
         elif isinstance(value, (list, tuple)):
             for v in value:
                 add(v)
