@@ -303,7 +303,12 @@ def test_saved_report_owner_check_trusts_the_login_not_the_environment(accounts,
     assert as_(accounts, test_settings, "boss", "query", "delete", key).returncode == 0
 
 
-def test_admin_manages_users_and_reads_the_verified_audit(accounts, test_settings):
+def test_admin_manages_users_and_reads_the_verified_audit(accounts, test_settings, tmp_path):
+    by_vic = as_(accounts, test_settings, "vic", "query", "run", "entity-search", "--param", "text=张伟",
+                 "--format", "csv", "--out", str(tmp_path / "vic.csv"))
+    assert by_vic.returncode == 0, by_vic.stderr
+    by_ann = as_(accounts, test_settings, "ann", "query", "cypher", "MATCH (p:Person) RETURN p.id_number AS id")
+    assert by_ann.returncode == 0, by_ann.stderr
     listed = as_(accounts, test_settings, "boss", "user", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     users = {u["name"]: u["role"] for u in json.loads(listed.stdout)}
@@ -314,7 +319,7 @@ def test_admin_manages_users_and_reads_the_verified_audit(accounts, test_setting
     actions = {e["action"] for e in json.loads(shown.stdout)}
     assert {"login", "report.run", "export"} <= actions
     run = next(e for e in json.loads(shown.stdout) if e["action"] == "report.run")
-    assert run["details"]["report"] == "entity-search" and run["details"]["parameters"] == {"text": "张伟"}
+    assert run["details"]["report"] == "entity-search" and run["details"]["parameters"]["text"] == "张伟"
     assert run["details"]["rows"] >= 1
     ann = json.loads(as_(accounts, test_settings, "boss", "audit", "show", "--user", "ann", "--json").stdout)
     assert any(e["action"] == "cypher.run" and "p.id_number" in e["details"]["cypher"] for e in ann)
