@@ -41,7 +41,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     with connect(settings) as db:
         package = build_package(db, case=args.case, report=reports[args.report], params=params,
                                 actor=actor, out=args.out, state_dir=settings.state_dir,
-                                limit=args.limit)
+                                limit=args.limit, timeout=args.timeout)
     print(f"Evidence package written to {package.path}: {package.rows} rows, {len(package.files)} "
           f"files; SHA-256 {package.sha256}; manifest SHA-256 {package.manifest_sha256} "
           f"(recorded in the audit log).")
@@ -74,6 +74,7 @@ def register(sub: Any) -> None:
                         help="a report parameter (repeatable)")
     export.add_argument("--out", required=True, type=Path, help="the zip file to write")
     export.add_argument("--limit", type=int, help="at most this many rows")
+    export.add_argument("--timeout", type=float, help="seconds before the report is stopped")
     add_local_server_options(export)
     export.set_defaults(func=cmd_export)
     verify = actions.add_parser("verify", help="check a package: exit 0 and 'verified' when intact")

@@ -68,6 +68,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "evidence.download": {"zh": "下载证据包", "en": "Download the evidence package"},
     "evidence.title": {"zh": "固定证据", "en": "Evidence package"},
     "evidence.made": {"zh": "证据包已生成，清单 SHA-256：{sha}（已记入审计日志）", "en": "Package ready; manifest SHA-256 {sha} (recorded in the audit log)"},
+    "reports.public": {"zh": "对外版本（脱敏）", "en": "Public version (masked)"},
     "reports.masked": {"zh": "身份证号和电话已脱敏显示。", "en": "ID numbers and phones are masked."},
     "label.kind": {"zh": "类型", "en": "Type"},
     "label.count": {"zh": "数量", "en": "Count"},

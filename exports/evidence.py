@@ -153,7 +153,8 @@ class Package:
 
 def build_package(db: GraphDB, *, case: str, report: Report, params: Mapping[str, Any] | None,
                   actor: Actor, out: str | os.PathLike[str], state_dir: Path,
-                  limit: int | None = None, font_path: Any = None) -> Package:
+                  limit: int | None = None, timeout: float | None = None,
+                  font_path: Any = None) -> Package:
     """Run ``report`` as ``actor`` (analyst or higher) and write its evidence package to ``out``."""
     from access.audit import AuditLog
     from queries.runner import export_meta, run_report
@@ -161,7 +162,7 @@ def build_package(db: GraphDB, *, case: str, report: Report, params: Mapping[str
     require(actor, "evidence.export")
     if not (case or "").strip():
         raise ExportError("An evidence package needs a case name or number (--case).")
-    result = run_report(db, report, params, limit=limit, actor=actor)
+    result = run_report(db, report, params, limit=limit, timeout=timeout, actor=actor)
     title = f"{case.strip()} · {report.title_text('zh')}"
     meta = export_meta(db, result, title=title, report_id=report.id, result_kind=report.result_kind,
                        user=actor.name)

@@ -53,7 +53,7 @@ def package(demo, test_settings, tmp_path_factory):
     state = tmp_path_factory.mktemp("state-evidence")
     out = tmp_path_factory.mktemp("packages") / "case-2024-001.zip"
     done = cli(state, test_settings, "evidence", "export", "--case", "渝民社〔2024〕1号", "--report",
-               "org-structure", "--param", f"org={ORG}", "--out", str(out))
+               "org-structure", "--param", f"org={ORG}", "--out", str(out), "--timeout", "300")
     assert done.returncode == 0, done.stderr
     return state, out
 
@@ -85,7 +85,9 @@ def test_package_holds_every_part(package):
         assert node["src_file"] and len(node["src_sha256"]) == 64 and node["load_runs"], node
     run_keys = {r["key"] for r in prov["load_runs"]}
     assert all(set(n["load_runs"]) <= run_keys for n in prov["nodes"])
-    assert {r["file"] for r in prov["load_runs"]} >= {"registry.csv", "roster.csv"}
+    files = {r["file"] for r in prov["load_runs"]}
+    assert "roster.csv" in files and files <= set(DEMO_FILES)
+    assert all(len(r["sha256"]) == 64 and r["user"] for r in prov["load_runs"])
     shown_keys = {row["key"] for row in result["rows"] if row.get("key")}
     assert shown_keys <= {n["key"] for n in prov["nodes"]}
     # the package is in the audit log with its manifest hash

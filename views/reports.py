@@ -43,13 +43,16 @@ def show(result, title: str, report_id: str, kind: str) -> None:
                  hide_index=True, use_container_width=True)
     left, right = st.columns([1, 3])
     fmt = left.selectbox(t("reports.format", lang()), FORMATS, key=f"fmt-{report_id}")
+    masked = not can(actor, "personal.full")
+    if not masked and left.checkbox(t("reports.public", lang()), key=f"public-{report_id}"):
+        result, masked = mask_result(result), True  # a public-facing export
     if right.button(t("reports.prepare", lang()), key=f"prep-{report_id}"):
         with user_errors():
             meta = export_meta(db, result, title=title, report_id=report_id, result_kind=kind, user=actor.name)
             path = Path(tempfile.mkdtemp(prefix="orgtrace-export-")) / f"{report_id}.{fmt}"
             export(result, meta, fmt, path)
             record(actor, "export", report=report_id, format=fmt, rows=len(result.rows),
-                   masked=not can(actor, "personal.full"), sha256=result_sha256(result))
+                   masked=masked, sha256=result_sha256(result))
         right.download_button(t("reports.download", lang()) + f" {path.name}", path.read_bytes(),
                               file_name=path.name, mime=MIME[fmt], key=f"dl-{report_id}")
 
