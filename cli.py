@@ -6,6 +6,9 @@
     python cli.py demo                         write (and load) the demo case
     python cli.py query list|run|cypher        saved reports and read-only Cypher
     python cli.py up                           what `make run` does before opening the app
+    python cli.py user add|list|disable|passwd accounts and roles
+    python cli.py audit verify|show            the hash-chained audit trail
+    python cli.py evidence export|verify       evidence packages
 
 Errors are printed as one sentence (exit status 1), never as a traceback.
 """
