@@ -11,6 +11,9 @@
     python cli.py disposition set|history      graded handling, kept as history
     python cli.py brief                        the work briefing (工作简报)
     python cli.py public-list | blacklist      public exposure list; blacklist export
+    python cli.py user add|list|disable|passwd accounts and roles
+    python cli.py audit verify|show            the hash-chained audit trail
+    python cli.py evidence export|verify       evidence packages
 
 Errors are printed as one sentence (exit status 1), never as a traceback.
 """

@@ -23,6 +23,9 @@ GROUPS: tuple[str, ...] = (
     "disposition",
     "brief",
     "public_list",
+    "user",
+    "audit",
+    "evidence",
 )
 
 

@@ -55,7 +55,7 @@ def _clip(text: str, limit: int = _CELL_WIDTH) -> str:
 
 def format_table(columns: list[str], rows: list[dict[str, Any]]) -> str:
     """An aligned text table; Chinese characters count as two columns."""
-    from queries.export import cell_text
+    from exports import cell_text
 
     cells = [[_clip(str(c)) for c in columns]]
     cells += [[_clip(cell_text(row.get(c))) for c in columns] for row in rows]
@@ -116,3 +116,34 @@ def print_load_report(report) -> None:
         print(f"  rejects:  {report.rejects_file}")
     if report.warnings_file:
         print(f"  warnings: {report.warnings_file}")
+
+
+def acting_user(settings: Settings):
+    """The :class:`core.auth.Actor` the command acts as.
+
+    No account yet: single-user local mode (ORGTRACE_USER, every permission). Otherwise the
+    account ORGTRACE_USER logs in with ORGTRACE_PASSWORD, or with a password asked for on
+    the terminal; a failed login is audited and refused with a sentence.
+    """
+    import getpass
+
+    from access.audit import audit_log
+    from access.users import UserStore, local_actor
+    from core.auth import NotAuthenticated
+
+    store = UserStore(settings.state_dir)
+    if not store.has_accounts():
+        return local_actor(settings.user)
+    password = settings.password
+    if password is None:
+        if not sys.stdin.isatty():
+            raise NotAuthenticated("User accounts exist: set ORGTRACE_USER and ORGTRACE_PASSWORD, "
+                                   "or run the command on a terminal to be asked for the password.")
+        password = getpass.getpass(f"Password for {settings.user}: ")
+    try:
+        actor = store.authenticate(settings.user, password)
+    except NotAuthenticated:
+        audit_log(settings).append(None, "login.failed", name=settings.user, via="cli")
+        raise
+    audit_log(settings).append(actor, "login", via="cli")
+    return actor

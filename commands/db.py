@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from commands.common import add_local_server_options, print_json, settings_for
+from commands.common import acting_user, add_local_server_options, print_json, settings_for
 
 
 def run(args: argparse.Namespace) -> int:
@@ -19,7 +19,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from graph.connection import connect
 
-    with connect(settings_for(args)) as db:
+    settings = settings_for(args)
+    actor = None
+    if args.action == "wipe":
+        from core.auth import require
+
+        actor = acting_user(settings)
+        require(actor, "db.wipe")
+    with connect(settings) as db:
         if args.action == "init":
             statements = admin.init_db(db)
             print(f"Schema ready: {len(statements)} constraints and indexes in database '{db.database}'.")
@@ -38,7 +45,10 @@ def run(args: argparse.Namespace) -> int:
                 print("This deletes every node and relationship in the database; repeat with --yes to confirm.",
                       file=sys.stderr)
                 return 1
+            from access.audit import audit_log
+
             admin.wipe(db)
+            audit_log(settings).append(actor, "db.wipe", uri=db.uri, database=db.database)
             print(f"Database '{db.database}' at {db.uri} is now empty (constraints and indexes kept).")
     return 0
 

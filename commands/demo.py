@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from commands.common import ProgressLine, add_local_server_options, print_load_report, settings_for
+from commands.common import (ProgressLine, acting_user, add_local_server_options, print_load_report,
+                             settings_for)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,15 +23,22 @@ def run(args: argparse.Namespace) -> int:
           f"{counts['transfers']:,} transfers, {counts['events']} events, {counts['leads']} leads.")
     if args.no_load:
         return 0
+    from access.audit import audit_log
+    from core.auth import require
     from graph import admin
     from graph.connection import connect
 
+    actor = acting_user(settings)
+    require(actor, "data.load")
     with connect(settings) as db:
         admin.init_db(db)
         with ProgressLine() as progress:
-            reports = load_files(db, Path(out), user=settings.user, report_dir=Path(out) / "load-reports",
+            reports = load_files(db, Path(out), user=actor.name, report_dir=Path(out) / "load-reports",
                                  progress=progress)
     for report in reports:
+        audit_log(settings).append(actor, "load", file=str(report.file), sha256=report.sha256,
+                                   kind=report.kind, status=report.status, read=report.read,
+                                   loaded=report.loaded, rejected=report.rejected, demo=True)
         print_load_report(report)
     return 1 if any(r.status == "failed" for r in reports) else 0
 

@@ -6,18 +6,22 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from commands.common import (ProgressLine, add_local_server_options, print_json, print_load_report,
-                             settings_for)
+from commands.common import (ProgressLine, acting_user, add_local_server_options, print_json,
+                             print_load_report, settings_for)
 
 KINDS = ("bank", "transfers", "registry", "roster", "events", "leads", "blacklist", "ftm")
 
 
 def run(args: argparse.Namespace) -> int:
+    from access.audit import audit_log
+    from core.auth import require
     from loaders.pipeline import load_file
 
     settings = settings_for(args)
+    actor = acting_user(settings)
     db = None
     if not args.dry_run:
+        require(actor, "data.load")
         from graph import admin
         from graph.connection import connect
         db = connect(settings)
@@ -27,9 +31,13 @@ def run(args: argparse.Namespace) -> int:
         for path in args.files:
             with ProgressLine() as progress:
                 report = load_file(db, Path(path), kind=args.kind, mapping_file=args.mapping, dry_run=args.dry_run,
-                                   user=settings.user, report_dir=args.report_dir or settings.report_dir,
+                                   user=actor.name, report_dir=args.report_dir or settings.report_dir,
                                    sheet=args.sheet, progress=progress)
             reports.append(report)
+            if not args.dry_run:
+                audit_log(settings).append(actor, "load", file=str(path), sha256=report.sha256,
+                                           kind=report.kind, status=report.status, read=report.read,
+                                           loaded=report.loaded, rejected=report.rejected)
             if not args.json:
                 print_load_report(report)
     finally:

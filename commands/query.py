@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from commands.common import add_local_server_options, format_table, settings_for
+from commands.common import acting_user, add_local_server_options, format_table, settings_for
 from core.errors import QueryError
 from core.files import write_private_text
 from core.settings import Settings
@@ -63,9 +63,16 @@ def parse_typed(specs: list[str]) -> dict[str, Any]:
 
 
 def _output(db: Any, result: Any, args: argparse.Namespace, *, title: str, report_id: str,
-            result_kind: str, settings: Settings) -> None:
-    from queries.export import export
+            result_kind: str, settings: Settings, actor: Any) -> None:
+    from access.audit import audit_log
+    from core.auth import can
+    from core.privacy import mask_result
+    from exports import export, result_sha256
     from queries.runner import export_meta
+
+    masked = args.masked or not can(actor, "personal.full")
+    if masked:  # viewers and public-facing exports never see ID numbers and phones in full
+        result = mask_result(result)
 
     note = f"{len(result.rows)} rows" + (truncation_note(result) if result.truncated else "")
     if args.format == "table":
@@ -77,9 +84,11 @@ def _output(db: Any, result: Any, args: argparse.Namespace, *, title: str, repor
             sys.stdout.write(text)
         return
     meta = export_meta(db, result, title=title, report_id=report_id, result_kind=result_kind,
-                       user=settings.user)
+                       user=actor.name)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = export(result, meta, args.format, args.out or f"{report_id}-{stamp}.{args.format}")
+    audit_log(settings).append(actor, "export", report=report_id, format=args.format, file=str(path),
+                               masked=masked, rows=len(result.rows), sha256=result_sha256(result))
     print(f"{note}; written to {path}")
 
 
@@ -132,12 +141,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     reports = load_reports()
     settings = settings_for(args)
+    actor = acting_user(settings)
     with connect(settings) as db:
         if args.id in reports:
             report = reports[args.id]
             params = dict(_split(s) for s in args.param or [])
             _say_cap(args)
-            result = run_report(db, report, params, limit=args.limit, timeout=args.timeout)
+            result = run_report(db, report, params, limit=args.limit, timeout=args.timeout, actor=actor)
             title, kind = report.title_text(settings.lang), report.result_kind
         else:
             from queries.saved import get_saved, run_saved
@@ -149,9 +159,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                                  f"query list` and `query saved` show them.") from None
             _say_cap(args)
             result = run_saved(db, args.id, parse_typed(args.param), limit=args.limit,
-                               timeout=args.timeout)
+                               timeout=args.timeout, actor=actor)
             title, kind = saved["title"], "table"
-        _output(db, result, args, title=title, report_id=args.id, result_kind=kind, settings=settings)
+        _output(db, result, args, title=title, report_id=args.id, result_kind=kind, settings=settings,
+                actor=actor)
     return 0
 
 
@@ -160,13 +171,14 @@ def cmd_cypher(args: argparse.Namespace) -> int:
     from queries.runner import run_cypher
 
     settings = settings_for(args)
+    actor = acting_user(settings)
     with connect(settings) as db:
         _say_cap(args)
         result = run_cypher(db, args.cypher, parse_typed(args.param), limit=args.limit,
-                            timeout=args.timeout)
+                            timeout=args.timeout, actor=actor)
         kind = "graph" if result.graph else "table"
         _output(db, result, args, title="临时查询 Ad-hoc query", report_id="cypher",
-                result_kind=kind, settings=settings)
+                result_kind=kind, settings=settings, actor=actor)
     return 0
 
 
@@ -175,9 +187,10 @@ def cmd_save(args: argparse.Namespace) -> int:
     from queries.saved import save_report
 
     settings = settings_for(args)
+    actor = acting_user(settings)
     with connect(settings) as db:
-        key = save_report(db, args.title, args.cypher, parse_typed(args.param), settings.user)
-    print(f"Saved as {key} (owner {settings.user}); run it with: python cli.py query run {key}")
+        key = save_report(db, args.title, args.cypher, parse_typed(args.param), actor)
+    print(f"Saved as {key} (owner {actor.name}); run it with: python cli.py query run {key}")
     return 0
 
 
@@ -185,7 +198,9 @@ def cmd_saved(args: argparse.Namespace) -> int:
     from graph.connection import connect
     from queries.saved import list_saved
 
-    with connect(settings_for(args)) as db:
+    settings = settings_for(args)
+    acting_user(settings)  # any account may list them; with accounts, a login is needed
+    with connect(settings) as db:
         rows = list_saved(db)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -199,8 +214,9 @@ def cmd_delete(args: argparse.Namespace) -> int:
     from queries.saved import delete_saved
 
     settings = settings_for(args)
+    actor = acting_user(settings)
     with connect(settings) as db:
-        delete_saved(db, args.key, settings.user)
+        delete_saved(db, args.key, actor)
     print(f"Deleted the saved report {args.key}.")
     return 0
 
@@ -215,6 +231,8 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="export file (default: ID-DATE-TIME.FORMAT here)")
     parser.add_argument("--limit", type=int, help="at most this many rows")
     parser.add_argument("--timeout", type=float, help="seconds before the query is stopped")
+    parser.add_argument("--masked", action="store_true",
+                        help="mask ID numbers and phones (public-facing output; always on for viewers)")
     add_local_server_options(parser)
 
 
@@ -250,7 +268,7 @@ def register(subparsers: Any) -> None:
     add_local_server_options(saved)
     saved.set_defaults(func=cmd_saved)
 
-    delete = sub.add_parser("delete", help="delete a saved report (owner only)")
+    delete = sub.add_parser("delete", help="delete a saved report (its owner or an admin)")
     delete.add_argument("key", metavar="KEY")
     add_local_server_options(delete)
     delete.set_defaults(func=cmd_delete)

@@ -29,7 +29,10 @@ VARIABLES: dict[str, str] = {
     "ORGTRACE_NEO4J_HEAP": "Local server's Java heap (default 1g).",
     "ORGTRACE_NEO4J_PAGECACHE": "Local server's page cache (default 512m).",
     "ORGTRACE_QUERY_TIMEOUT": "Seconds before a report or ad-hoc query is stopped (default 30).",
-    "ORGTRACE_USER": "Investigator name recorded in load runs, saved reports and exports (default: the login name).",
+    "ORGTRACE_USER": "Investigator name recorded in load runs, saved reports and exports (default: the login name); with accounts, the account the CLI logs in as.",
+    "ORGTRACE_PASSWORD": "Password of ORGTRACE_USER's account for the CLI (asked for when unset and accounts exist).",
+    "ORGTRACE_STATE_DIR": "Where user accounts and the audit log are kept, private to you (default: the user's data folder, orgtrace).",
+    "ORGTRACE_SESSION_IDLE_MINUTES": "Minutes of inactivity after which a workbench login expires (default 30).",
     "ORGTRACE_LANG": "Interface language, zh or en (default zh).",
     "ORGTRACE_REPORT_DIR": "Where load reports (rejects and warnings CSVs) are written (default ./load-reports).",
     "ORGTRACE_PLAUSIBLE_AMOUNT": "Largest plausible amount of one transfer; above it a load warns implausible_amount (default 1000000000000).",
@@ -67,6 +70,9 @@ class Settings:
     report_dir: Path
     plausible_amount: float = 1e12
     screening_rules: Path | None = None
+    state_dir: Path = PROJECT_ROOT
+    password: str | None = None
+    session_idle_minutes: float = 30.0
 
     @property
     def uses_local_server(self) -> bool:
@@ -92,10 +98,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         plausible = float(get("ORGTRACE_PLAUSIBLE_AMOUNT", "1e12") or "1e12")
         if not plausible > 0:
             raise ValueError(f"ORGTRACE_PLAUSIBLE_AMOUNT must be above 0, not {plausible}")
+        idle = float(get("ORGTRACE_SESSION_IDLE_MINUTES", "30") or "30")
     except ValueError as exc:
         from core.errors import ConfigError
-        raise ConfigError(f"A setting is not a number: {exc}. Check ORGTRACE_BOLT_PORT, ORGTRACE_QUERY_TIMEOUT "
-                          f"and ORGTRACE_PLAUSIBLE_AMOUNT.") from None
+        raise ConfigError(f"A setting is not a number: {exc}. Check ORGTRACE_BOLT_PORT, ORGTRACE_QUERY_TIMEOUT, "
+                          f"ORGTRACE_PLAUSIBLE_AMOUNT and ORGTRACE_SESSION_IDLE_MINUTES.") from None
     try:
         default_user = getpass.getuser()
     except Exception:  # no login name in some containers
@@ -118,4 +125,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         report_dir=Path(get("ORGTRACE_REPORT_DIR") or "load-reports"),
         plausible_amount=plausible,
         screening_rules=Path(get("ORGTRACE_SCREENING_RULES")) if get("ORGTRACE_SCREENING_RULES") else None,
+        state_dir=Path(get("ORGTRACE_STATE_DIR") or platformdirs.user_data_dir("orgtrace")),
+        password=get("ORGTRACE_PASSWORD"),
+        session_idle_minutes=idle,
     )

@@ -401,31 +401,9 @@ def luhn_ok(number: str | None) -> bool:
     return bool(digits) and digits.isdigit() and luhn.is_valid(digits)
 
 
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)")
-
-
-def looks_like_formula(s: str) -> bool:
-    """Whether a spreadsheet would run the text as a formula: it starts (after any tab or
-    carriage return) with = + - @, and is not a plain signed number or a dash placeholder.
-
-    >>> looks_like_formula('=HYPERLINK("http://x","点击")'), looks_like_formula('\\t@SUM(A1)')
-    (True, True)
-    >>> [looks_like_formula(s) for s in ('-120.50', '+8613800138000', '--')]
-    [False, False, False]
-    """
-    text = s.lstrip("\t\r")
-    if not text or text[0] not in "=+-@":
-        return False
-    return not (_PLAIN_NUMBER.fullmatch(text.strip()) or set(text.strip()) == {"-"})
-
-
-def neutralize_formula(s: str) -> str:
-    """The text prefixed with ' when it looks like a formula, so a spreadsheet shows it.
-
-    >>> neutralize_formula('+cmd|" /C calc"!A0'), neutralize_formula('-5')
-    ('\\'+cmd|" /C calc"!A0', '-5')
-    """
-    return "'" + s if looks_like_formula(s) else s
+# The formula rule is shared with every export (one place: core/cells.py).
+from core.cells import looks_like_formula  # noqa: E402,F401
+from core.cells import neutralise as neutralize_formula  # noqa: E402,F401
 
 
 #: 收付标志 / 借贷标志 values, compared after NFKC (full-width to half-width), without

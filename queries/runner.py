@@ -26,6 +26,7 @@ from neo4j.exceptions import (CypherSyntaxError, DriverError, Neo4jError, Servic
                               SessionExpired)
 from neo4j.graph import Node, Path, Relationship
 
+from core.auth import Actor, require
 from core.errors import DatabaseUnavailable, QueryError, QueryRefused
 from core.settings import load_settings
 from graph.connection import GraphDB
@@ -177,15 +178,37 @@ def _fetch(db: GraphDB, cypher: str, params: dict[str, Any], cap: int,
         raise _neo4j_error(exc, timeout) from None
 
 
+def record(actor: Actor | None, action: str, **details: Any) -> None:
+    """Append one entry to the audit trail (``ORGTRACE_STATE_DIR``); see :mod:`access.audit`."""
+    from access.audit import audit_log
+
+    audit_log(load_settings()).append(actor, action, **details)
+
+
 def run_cypher(db: GraphDB, cypher: str, params: Mapping[str, Any] | None = None, *,
                limit: int | None = None, timeout: float | None = None,
-               picture: Iterable[str] = ()) -> QueryResult:
-    """Run read-only Cypher (ad-hoc or saved): refused before running unless it only reads.
+               picture: Iterable[str] = (), actor: Actor | None = None) -> QueryResult:
+    """Run ad-hoc read-only Cypher as ``actor`` (role analyst or higher); audited.
 
     ``limit`` caps the rows (default and maximum :data:`MAX_ROW_CAP`); ``timeout`` in seconds
     (default ``ORGTRACE_QUERY_TIMEOUT``). Columns named in ``picture`` feed the graph picture
-    and are left out of the rows.
+    and are left out of the rows. ``actor`` None (callers not yet passing one) is not
+    checked but is written to the trail as "(not given)".
     """
+    if actor is not None:
+        require(actor, "cypher.run")
+    result = execute(db, cypher, params, limit=limit, timeout=timeout, picture=picture)
+    record(actor, "cypher.run", cypher=result.cypher, parameters=result.parameters,
+           rows=len(result.rows), truncated=result.truncated)
+    return result
+
+
+def execute(db: GraphDB, cypher: str, params: Mapping[str, Any] | None = None, *,
+            limit: int | None = None, timeout: float | None = None,
+            picture: Iterable[str] = ()) -> QueryResult:
+    """Run read-only Cypher: refused before running unless it only reads. Neither checks
+    a role nor audits: callers (:func:`run_cypher`, :func:`run_report`,
+    ``queries.saved.run_saved``) do both."""
     check_read_only(cypher, database=db.database)
     cap = row_cap(limit)
     timeout = time_limit(timeout)
@@ -267,15 +290,22 @@ def time_limit(timeout: Any) -> float:
 
 
 def run_report(db: GraphDB, report: Report, params: Mapping[str, Any] | None = None, *,
-               limit: int | None = None, timeout: float | None = None) -> QueryResult:
-    """Run a library report with checked parameters (text or typed values).
+               limit: int | None = None, timeout: float | None = None,
+               actor: Actor | None = None) -> QueryResult:
+    """Run a library report with checked parameters (text or typed values) as ``actor``
+    (any role); audited with the report id, parameters and row count.
 
     ``limit`` defaults to the report's row_cap, ``timeout`` to its timeout_s.
     """
+    if actor is not None:
+        require(actor, "report.run")
     values = coerce_params(report, params)
-    return run_cypher(db, render(report, values), values,
-                      limit=report.row_cap if limit is None else limit,
-                      timeout=report.timeout_s if timeout is None else timeout, picture=report.picture)
+    result = execute(db, render(report, values), values,
+                     limit=report.row_cap if limit is None else limit,
+                     timeout=report.timeout_s if timeout is None else timeout, picture=report.picture)
+    record(actor, "report.run", report=report.id, parameters=values, rows=len(result.rows),
+           truncated=result.truncated)
+    return result
 
 
 # ------------------------------------------------------------------ picture
@@ -314,8 +344,9 @@ def build_graph(values: Iterable[Any]) -> dict[str, list[dict[str, Any]]]:
                 if end is not None and dict(end):  # a bare end node carries no properties
                     add(end)
                 ends.append(end.element_id if end is not None else "")
-            edges.setdefault(value.element_id, {"source": ends[0], "target": ends[1],
-                                                "type": value.type, "caption": _caption(value)})
+            edges.setdefault(value.element_id, {"id": value.element_id, "source": ends[0],
+                                                "target": ends[1], "type": value.type,
+                                                "caption": _caption(value)})
         elif isinstance(value, (list, tuple)):
             for v in value:
                 add(v)

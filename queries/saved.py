@@ -13,27 +13,28 @@ import json
 import uuid
 from typing import Any, Mapping
 
+from core.auth import Actor, can, require
 from core.errors import QueryError, QueryRefused
 from graph.connection import GraphDB
 from queries.guard import quote
 from queries.result import to_plain
-from queries.runner import QueryResult, check_with_server, run_cypher
+from queries.runner import QueryResult, check_with_server, execute, record
 
 
 def save_report(db: GraphDB, title: str, cypher: str, parameters: Mapping[str, Any] | None,
-                owner: str) -> str:
-    """Check and store a report; return its key."""
+                owner: Actor) -> str:
+    """Check and store a report owned by ``owner`` (role analyst or higher); return its key."""
+    require(owner, "report.save")
     if not (title or "").strip():
         raise QueryError("A saved report needs a title.")
-    if not (owner or "").strip():
-        raise QueryError("A saved report needs an owner (ORGTRACE_USER).")
     check_with_server(db, cypher, parameters)  # the tokenizer, then the server's own plan
     key = uuid.uuid4().hex[:12]
     db.write("CREATE (s:SavedReport {key: $key, title: $title, cypher: $cypher, "
              "parameters: $parameters, owner: $owner, created_at: $now})",
-             {"key": key, "title": title.strip(), "cypher": cypher.strip(), "owner": owner.strip(),
+             {"key": key, "title": title.strip(), "cypher": cypher.strip(), "owner": owner.name,
               "parameters": json.dumps(to_plain(dict(parameters or {})), ensure_ascii=False),
               "now": dt.datetime.now(dt.timezone.utc)})
+    record(owner, "report.save", key=key, title=title.strip(), cypher=cypher.strip())
     return key
 
 
@@ -61,17 +62,32 @@ def get_saved(db: GraphDB, key: str) -> dict[str, Any]:
 
 
 def run_saved(db: GraphDB, key: str, params: Mapping[str, Any] | None = None, *,
-              limit: int | None = None, timeout: float | None = None) -> QueryResult:
-    """Run a saved report read-only; ``params`` override its saved parameter values."""
+              limit: int | None = None, timeout: float | None = None,
+              actor: Actor | None = None) -> QueryResult:
+    """Run a saved report read-only as ``actor`` (any role; audited); ``params`` override its
+    saved parameter values."""
+    if actor is not None:
+        require(actor, "report.run")
     saved = get_saved(db, key)
-    return run_cypher(db, saved["cypher"], {**saved["parameters"], **dict(params or {})},
-                      limit=limit, timeout=timeout)
+    result = execute(db, saved["cypher"], {**saved["parameters"], **dict(params or {})},
+                     limit=limit, timeout=timeout)
+    record(actor, "saved.run", key=key, cypher=result.cypher, parameters=result.parameters,
+           rows=len(result.rows), truncated=result.truncated)
+    return result
 
 
-def delete_saved(db: GraphDB, key: str, user: str, is_admin: bool = False) -> None:
-    """Delete a saved report: only its owner or an administrator may."""
+def may_delete(actor: Actor | None, owner: str) -> bool:
+    """Whether ``actor`` may delete a saved report of ``owner``: its owner (an analyst or
+    higher, authenticated — never a name from the environment) or an admin."""
+    return can(actor, "report.delete_any") or (
+        actor is not None and actor.name == owner and can(actor, "report.save"))
+
+
+def delete_saved(db: GraphDB, key: str, actor: Actor) -> None:
+    """Delete a saved report: only its owner or an admin may."""
     saved = get_saved(db, key)
-    if saved["owner"] != user and not is_admin:
+    if not may_delete(actor, saved["owner"]):
         raise QueryRefused(f"The saved report '{saved['title']}' belongs to {saved['owner']}; only "
                            f"its owner or an administrator may delete it.")
     db.write("MATCH (s:SavedReport {key: $key}) DELETE s", {"key": key})
+    record(actor, "report.delete", key=key, title=saved["title"], owner=saved["owner"])

@@ -23,6 +23,22 @@ FIXTURES = ROOT / "tests" / "fixtures"
 SHARED = ROOT.parent / "shared"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_state_dir(tmp_path_factory: pytest.TempPathFactory):
+    """Accounts and the audit log of the test run in a throwaway folder, never the user's
+    (set in the environment so CLI subprocesses inherit it)."""
+    import os
+
+    folder = tmp_path_factory.mktemp("orgtrace-state")
+    old = os.environ.get("ORGTRACE_STATE_DIR")
+    os.environ["ORGTRACE_STATE_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("ORGTRACE_STATE_DIR", None)
+    else:
+        os.environ["ORGTRACE_STATE_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings pointing at a throwaway local server (NEO4J_URI is ignored on purpose)."""

@@ -23,7 +23,7 @@ if _ROOT not in sys.path:  # plain `pytest` puts tests/ first on the path, not t
     sys.path.insert(0, _ROOT)
 
 from core.errors import ExportError  # noqa: E402
-from queries.export import (  # noqa: E402
+from exports import (  # noqa: E402
     FORMATS, canonical_json, export, find_cjk_font, neutralise, result_sha256)
 from queries.result import ExportMeta, ResultData, to_plain  # noqa: E402
 
@@ -329,7 +329,7 @@ def test_empty_result_exports(tmp_path: Path) -> None:
 
 def test_no_chinese_font_anywhere_raises_export_error(monkeypatch: pytest.MonkeyPatch,
                                                        tmp_path: Path) -> None:
-    import queries.export as module
+    import exports.fonts as module
 
     monkeypatch.setattr(module, "_packaged_font", lambda: None)
     monkeypatch.setattr(module, "_ASSET_FONTS", tmp_path / "no-fonts")

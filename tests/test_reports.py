@@ -21,6 +21,7 @@ if str(ROOT) not in sys.path:
 
 from core.errors import QueryError, QueryRefused  # noqa: E402
 from queries.registry import coerce_params, load_reports, render  # noqa: E402
+from core.auth import Actor  # noqa: E402
 from queries.runner import export_meta, run_cypher, run_report  # noqa: E402
 
 REQUIRED_IDS = {
@@ -207,7 +208,7 @@ def test_writes_and_injections_are_refused_before_running(demo, db, reports):
         with pytest.raises(QueryRefused):
             run_cypher(db, cypher)
         with pytest.raises(QueryRefused):
-            save_report(db, "bad", cypher, {}, "alice")
+            save_report(db, "bad", cypher, {}, Actor("alice", "analyst"))
     # values are parameters, never Cypher text
     for text in ("扶贫') YIELD node CREATE (:Pwned) //", "x\" }) DETACH DELETE n //"):
         try:
@@ -297,19 +298,20 @@ def test_saved_reports_save_list_run_delete(demo, db):
     from queries.saved import delete_saved, list_saved, run_saved, save_report
 
     cypher = "MATCH (o:Organization) WHERE o.name CONTAINS $word RETURN o.name AS name"
-    key = save_report(db, "扶贫组织", cypher, {"word": "扶贫"}, "alice")
+    alice, bob = Actor("alice", "analyst"), Actor("bob", "analyst")
+    key = save_report(db, "扶贫组织", cypher, {"word": "扶贫"}, alice)
     listed = {s["key"]: s for s in list_saved(db)}
     assert listed[key]["title"] == "扶贫组织" and listed[key]["owner"] == "alice"
     assert listed[key]["parameters"] == {"word": "扶贫"}
     assert ORG in column(run_saved(db, key), "name")
     assert run_saved(db, key, {"word": "没有这个名字"}).rows == []
     with pytest.raises(QueryRefused, match="alice"):
-        delete_saved(db, key, "bob")
+        delete_saved(db, key, bob)
     assert key in {s["key"] for s in list_saved(db)}
-    delete_saved(db, key, "alice")
+    delete_saved(db, key, alice)
     assert key not in {s["key"] for s in list_saved(db)}
-    other = save_report(db, "t", "RETURN 1 AS one", {}, "alice")
-    delete_saved(db, other, "admin", is_admin=True)
+    other = save_report(db, "t", "RETURN 1 AS one", {}, alice)
+    delete_saved(db, other, Actor("admin", "admin"))
     with pytest.raises(QueryError, match="no saved report"):
         run_saved(db, other)
 

@@ -5,7 +5,9 @@ import streamlit as st
 
 from core.i18n import t, term
 from graph.admin import stats
-from views.common import graph_db, lang, user_errors
+from views.common import graph_db, lang, page_actor, user_errors
+
+page_actor("explore")
 
 st.title(t("app.title", lang()))
 
