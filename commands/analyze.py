@@ -21,7 +21,7 @@ import io
 import sys
 from typing import Any
 
-from commands.common import add_local_server_options, format_table, print_json, settings_for
+from commands.common import add_local_server_options, authorized, format_table, print_json, settings_for
 from core.errors import QueryError
 
 FORMATS = ("table", "csv", "json")
@@ -67,9 +67,15 @@ def cmd(args: argparse.Namespace) -> int:
     from graph.connection import connect
 
     lang = _lang(args) if args.action != "run" else settings_for(args).lang
+    # `analyze run` writes scores back into the graph (analyst); the rest compute and read.
+    actor = authorized(settings_for(args), "data.load" if args.action == "run" else "report.run")
     with connect(settings_for(args)) as db:
         if args.action == "run":
+            from queries.runner import record
+
             summary = api.run_all(db, lang=lang)
+            record(actor, "analytics.run", people_ranked=summary["people_ranked"], groups=summary["groups"],
+                   reformed_pairs=summary["reformed_pairs"])
             if args.json:
                 print_json(summary)
             else:

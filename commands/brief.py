@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from commands.common import add_local_server_options, settings_for
+from commands.common import add_local_server_options, authorized, settings_for
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,10 +16,15 @@ def run(args: argparse.Namespace) -> int:
     from screening.render import write_briefing
 
     settings = settings_for(args)
+    actor = authorized(settings, "report.run")
     config = load_config(args.rules or settings.screening_rules)
     with connect(settings) as db:
         data = briefing_data(db, config, args.date_from, args.date_to)
     write_briefing(data, args.format, args.out)
+    from queries.runner import record
+
+    record(actor, "export", report="brief", format=args.format, file=str(args.out),
+           period=f"{args.date_from}..{args.date_to}")
     t = data["totals"]
     print(f"Briefing {data['period']['from']} to {data['period']['to']} written to {args.out}: "
           f"{t['flagged']} flagged organizations, {t['leads']} leads, {t['blacklist_added']} blacklist additions.")

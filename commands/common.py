@@ -147,3 +147,13 @@ def acting_user(settings: Settings):
         raise
     audit_log(settings).append(actor, "login", via="cli")
     return actor
+
+
+def authorized(settings: Settings, permission: str):
+    """The acting user, after checking that their role holds ``permission`` (a sentence
+    otherwise): the one line a command needs before it reads or changes anything."""
+    from core.auth import require
+
+    actor = acting_user(settings)
+    require(actor, permission)
+    return actor

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from commands.common import add_local_server_options, format_table, settings_for
+from commands.common import add_local_server_options, authorized, format_table, settings_for
 from core.errors import ScreeningError
 
 _COLUMNS = ["seq", "at", "user", "disposition", "status", "reason", "authority", "decided_on",
@@ -21,6 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from screening.config import load_config
 
     settings = settings_for(args)
+    actor = authorized(settings, "disposition.set" if args.action == "set" else "report.run")
     config = load_config(args.rules or settings.screening_rules)
     with connect(settings) as db:
         if args.action == "set":
@@ -31,8 +32,12 @@ def run(args: argparse.Namespace) -> int:
                 except ValueError:
                     raise ScreeningError(f"--date must be a date like 2024-01-31, not '{args.date}'.") from None
             change = dispositions.set_disposition(
-                db, config, args.key, args.to, reason=args.reason, user=settings.user,
+                db, config, args.key, args.to, reason=args.reason, user=actor.name,
                 status=args.status, authority=args.authority, decided_on=decided_on)
+            from queries.runner import record
+
+            record(actor, "disposition.set", key=args.key, disposition=change["disposition"],
+                   status=change["status"], reason=args.reason)
             print(f"{args.key}: {config.label(change['disposition'])} ({change['disposition']}), "
                   f"status {change['status']}, by {change['user']} - entry {change['seq']} of its history.")
             return 0

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from commands.common import add_local_server_options, settings_for
+from commands.common import add_local_server_options, authorized, settings_for
 
 
 def run_public(args: argparse.Namespace) -> int:
@@ -16,9 +16,13 @@ def run_public(args: argparse.Namespace) -> int:
     from screening.publish import write_public_list
 
     settings = settings_for(args)
+    actor = authorized(settings, "report.run")
     config = load_config(args.rules or settings.screening_rules)
     with connect(settings) as db:
         n = write_public_list(db, config, args.format, args.out)
+    from queries.runner import record
+
+    record(actor, "export", report="public-list", format=args.format, file=str(args.out), rows=n)
     print(f"Public list written to {args.out}: {n} banned organizations.")
     return 0
 
@@ -28,8 +32,14 @@ def run_blacklist(args: argparse.Namespace) -> int:
     from screening.publish import write_blacklist
 
     settings = settings_for(args)
+    # ID numbers and phones in full are for analysts; a viewer's export is masked.
+    actor = authorized(settings, "personal.full" if args.full else "report.run")
     with connect(settings) as db:
-        n = write_blacklist(db, args.format, args.out, full=args.full, user=settings.user)
+        n = write_blacklist(db, args.format, args.out, full=args.full, user=actor.name)
+    from queries.runner import record
+
+    record(actor, "export", report="blacklist", format=args.format, file=str(args.out), rows=n,
+           masked=not args.full)
     print(f"Blacklist written to {args.out}: {n} entries, ID numbers and phones "
           f"{'in full' if args.full else 'masked'}.")
     return 0

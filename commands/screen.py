@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from commands.common import add_local_server_options, format_table, settings_for
+from commands.common import add_local_server_options, authorized, format_table, settings_for
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,10 +22,16 @@ def run(args: argparse.Namespace) -> int:
     from screening.config import load_config
 
     settings = settings_for(args)
+    # Running the rules writes findings (analyst); listing stored findings is reading.
+    actor = authorized(settings, "report.run" if args.no_run else "disposition.set")
     config = load_config(args.rules or settings.screening_rules)
     with connect(settings) as db:
         if not args.no_run:
-            summary = engine.run_screening(db, config, user=settings.user)
+            from queries.runner import record
+
+            summary = engine.run_screening(db, config, user=actor.name)
+            record(actor, "screening.run", run=summary.run, findings=summary.findings,
+                   organizations=summary.organizations)
             print(f"Screening run {summary.run}: {summary.findings} findings on {summary.organizations} "
                   f"organizations; {summary.suppressed} name or class matches on lawfully registered "
                   f"organizations not counted.", file=sys.stderr)

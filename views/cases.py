@@ -17,13 +17,16 @@ from screening.briefing import briefing_data
 from screening.config import load_config
 from screening.publish import blacklist_rows, write_blacklist, write_public_list
 from screening.render import write_briefing
-from views.common import graph_db, lang, user_errors
+from core.auth import require
+from queries.runner import record
+from views.common import graph_db, lang, page_actor, user_errors
 
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "html": "text/html", "pdf": "application/pdf"}
 
 L = lang()
 settings = load_settings()
+actor = page_actor("explore")
 st.header(t("nav.cases", L))
 with user_errors():
     db = graph_db()
@@ -32,7 +35,10 @@ with user_errors():
 top_left, top_right = st.columns([1, 3])
 if top_left.button(t("cases.run", L), key="cases_run", type="primary"):
     with user_errors():
-        summary = engine.run_screening(db, config, user=settings.user)
+        require(actor, "disposition.set")  # a run writes findings: analysts only
+        summary = engine.run_screening(db, config, user=actor.name)
+        record(actor, "screening.run", run=summary.run, findings=summary.findings,
+               organizations=summary.organizations)
     st.success(t("cases.ran", L).format(findings=summary.findings, orgs=summary.organizations,
                                         suppressed=summary.suppressed))
 with user_errors():
@@ -98,8 +104,11 @@ with handling:
             authority = st.text_input(t("cases.authority", L), value=config.default_authority, key="cases_authority")
             if st.form_submit_button(t("cases.set", L)):
                 try:  # a refused decision is a sentence; the rest of the page stays
+                    require(actor, "disposition.set")
                     change = dispositions.set_disposition(db, config, org["key"], to, reason=reason,
-                                                          user=settings.user, status=status, authority=authority)
+                                                          user=actor.name, status=status, authority=authority)
+                    record(actor, "disposition.set", key=org["key"], disposition=change["disposition"],
+                           status=change["status"], reason=reason)
                 except OrgTraceError as exc:
                     st.error(f"{t('error.title', L)}: {exc}")
                 else:
@@ -147,4 +156,5 @@ with exports:
     st.subheader(t("cases.blacklist_export", L))
     if st.button(t("reports.prepare", L), key="blacklist_prepare"):
         _offer(t("cases.blacklist_export", L), "blacklist.xlsx",
-               lambda p: write_blacklist(db, "xlsx", p, user=settings.user), "blacklist_download")
+               lambda p: write_blacklist(db, "xlsx", p, user=actor.name),  # masked; in full: cli.py blacklist --full
+               "blacklist_download")

@@ -7,13 +7,14 @@ import streamlit as st
 
 from core.i18n import t, term
 from graph.schema import investigation_labels, RELATIONSHIPS
-from views.common import graph_db, lang, user_errors
+from views.common import graph_db, lang, page_actor, user_errors
 from visual.graphs import describe, entity_profile, links_among, neighbourhood, search_entities
 from visual.network import cap_graph, collapse_fans, network_html, rel_name, showing_note
 
 L = lang()
 st.header(t("nav.explore", L))
 
+page_actor("explore")  # viewers and up; a login comes first when accounts exist
 with user_errors():
     db = graph_db()
 
