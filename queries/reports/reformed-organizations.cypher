@@ -12,7 +12,7 @@
 //   - {name: min_shared, type: integer, default: 2, min: 1, max: 100, description: "fewest shared leaders when no address or account is shared"}
 // result_kind: table
 // row_cap: 500
-// timeout_s: 60
+// timeout_s: 120
 CALL () {
   // what each organization can share: (organization, kind, item, reached through, text)
   MATCH (p:Person)-[:LEADS|DIRECTOR_OF|OWNS|REPRESENTS]->(o:Organization) WHERE NOT p.key STARTS WITH 'ns:'
