@@ -42,6 +42,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "reports.delete": {"zh": "删除", "en": "Delete"},
     "reports.limit": {"zh": "行数上限", "en": "Row limit"},
     "reports.none": {"zh": "没有结果。", "en": "No rows."},
+    # ---- workbench-pages: database banner, entity picker
+    "db.down": {"zh": "**未连接到数据库。**", "en": "**No database answers.**"},
+    "db.how_to_start": {"zh": "启动方法：在项目目录运行 `make run`，或 `python cli.py up`，或 `python cli.py server start`；使用其他 Neo4j 时请设置 `NEO4J_URI` 和 `NEO4J_PASSWORD`。然后刷新本页。",
+                        "en": "To start it, run `make run`, or `python cli.py up`, or `python cli.py server start` in the project folder; for another Neo4j set `NEO4J_URI` and `NEO4J_PASSWORD`. Then reload this page."},
+    "db.empty": {"zh": "数据库为空：运行 `python cli.py demo` 导入演示案例，或在“导入数据”页（或用 `python cli.py load`）导入数据。",
+                 "en": "The database is empty: run `python cli.py demo` for the demo case, or load your data on the Load data page (or with `python cli.py load`)."},
+    "error.database": {"zh": "数据库返回错误：", "en": "The database answered with an error:"},
+    "picker.placeholder": {"zh": "输入名称、账号、身份证号或信用代码（{kinds}）", "en": "Type a name, account number, resident ID or credit code ({kinds})"},
+    "picker.choose": {"zh": "匹配结果（{n} 个）", "en": "Matches ({n})"},
+    "picker.none": {"zh": "没有找到与“{text}”匹配的实体。", "en": "Nothing matches '{text}'."},
     "label.kind": {"zh": "类型", "en": "Type"},
     "label.count": {"zh": "数量", "en": "Count"},
 }
