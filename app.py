@@ -1,8 +1,9 @@
 """OrgTrace workbench: the Streamlit entry point and frame.
 
 Run with ``make run`` (or ``streamlit run app.py``). The frame holds the language toggle
-and the navigation; each page is a short script in ``views/`` over the packages (not ``pages/``, which
-Streamlit would also list as an old-style multipage app).
+and the navigation (``st.navigation``); each page is a short script in ``views/`` over the
+packages (not ``pages/``, which Streamlit would also list as an old-style multipage app).
+Pages never start the database server; they say how to start it when none answers.
 """
 
 from __future__ import annotations
@@ -27,5 +28,6 @@ lang = st.session_state.lang
 navigation = st.navigation([
     st.Page("views/overview.py", title=t("nav.overview", lang), default=True),
     st.Page("views/reports.py", title=t("nav.reports", lang)),
+    st.Page("views/load.py", title=t("nav.load", lang)),
 ])
 navigation.run()

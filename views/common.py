@@ -95,3 +95,12 @@ def guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """``fn(*args, **kwargs)`` with :func:`user_errors` around it."""
     with user_errors():
         return fn(*args, **kwargs)
+
+
+_MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
+
+
+def plain_text(text: str) -> str:
+    """``text`` escaped so Streamlit's Markdown labels show it as typed (a saved title such as
+    ``**[x](javascript:…)**`` stays those characters, never a link or bold)."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in str(text)).replace("\n", " ")

@@ -6,6 +6,10 @@
 //   one held after the revocation: the pattern of carrying on under a new name.
 // parameters:
 //   - {name: min_shared, type: integer, default: 2, min: 1, max: 100, description: "fewest shared leaders"}
+// zh:
+//   description: "被撤销或注销的组织，与另一个至少共有 min_shared 名负责人的组织，以及共用的住所或账户、另一组织在撤销后举办的活动：换个名字继续活动的模式。"
+//   parameters:
+//     min_shared: {label: "最少共同负责人数", description: "两个组织至少共有几名负责人"}
 // result_kind: table
 // row_cap: 500
 // timeout_s: 30
