@@ -28,7 +28,7 @@ def test_overview_shows_connection_and_counts(app_env, clean_db):
     assert "数据库 neo4j" in connection and "Neo4j 5.26" in connection
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["组织总数"] == "1" and metrics["未登记、撤销、注销或筹备"] == "1"
-    nodes = next(df.value for df in at.dataframe if "类型" in df.columns)
+    nodes = next(df.value for df in at.dataframe if "类型" in df.value.columns)
     assert nodes.loc[nodes["类型"] == "组织", "数量"].item() == 1
 
 
@@ -90,3 +90,4 @@ def test_reports_page_shows_truncation(app_env, clean_db):
     assert not at.exception
     assert "truncated" in at.warning[0].value or "截断" in at.warning[0].value
     assert len(at.dataframe[0].value) == 10
+
