@@ -121,10 +121,10 @@ def test_overview_shows_classes_and_dispositions_when_screening_wrote_them(app_e
 
 def test_entity_picker_finds_a_chinese_name_and_the_report_runs(app_env, demo):
     at = open_page("views/reports.py")
-    at.selectbox(key="report_choice").set_value("org-profile").run()
+    at.selectbox(key="report_choice_zh").set_value("org-profile").run()
     assert "组织的概况" in texts(at)  # the description in the interface language
     at.text_input(key="param-org-profile-org__q").set_value("扶贫").run()
-    pick = at.selectbox(key="param-org-profile-org__pick")
+    pick = at.selectbox(key="param-org-profile-org__pick_zh")
     assert any(o.startswith(ORG + " · 组织") for o in pick.options), pick.options  # name · label · detail
     pick.set_value("name:" + ORG).run()
     at.button(key="run-org-profile").click().run()
@@ -136,17 +136,17 @@ def test_entity_picker_finds_a_chinese_name_and_the_report_runs(app_env, demo):
 def test_report_form_has_date_pickers_and_select_boxes(app_env, demo):
     truth, _ = demo
     at = open_page("views/reports.py")
-    at.selectbox(key="report_choice").set_value("collection-accounts").run()
+    at.selectbox(key="report_choice_zh").set_value("collection-accounts").run()
     assert at.date_input(key="param-collection-accounts-from").value.isoformat() == "2000-01-01"
-    companies = at.selectbox(key="param-collection-accounts-include_companies")
+    companies = at.selectbox(key="param-collection-accounts-include_companies_zh")
     assert companies.options == ["否", "是"] and companies.label.startswith("包括企业账户")
     assert at.number_input(key="param-collection-accounts-min_payers").value == 10
     at.button(key="run-collection-accounts").click().run()
     assert not at.exception, at.exception
     accounts = set(at.dataframe[0].value["account"])
     assert {c["account"] for c in truth["collection_accounts"]} <= accounts
-    at.selectbox(key="report_choice").set_value("shortest-path").run()
-    types = at.multiselect(key="param-shortest-path-types")
+    at.selectbox(key="report_choice_zh").set_value("shortest-path").run()
+    types = at.multiselect(key="param-shortest-path-types_zh")
     assert "TRANSFER" in types.value and len(types.options) == 16
 
 
@@ -168,7 +168,7 @@ def test_saved_query_runs_with_its_saved_parameters(app_env, demo, db):
 
 def test_report_parameters_in_english(app_env, demo):
     at = open_page("views/reports.py", lang="English")
-    at.selectbox(key="report_choice").set_value("fund-flow-downstream").run()
+    at.selectbox(key="report_choice_en").set_value("fund-flow-downstream").run()
     assert "Where the money went" in texts(at)
     assert at.number_input(key="param-fund-flow-downstream-max_hops").label == "Max hops"
 
@@ -184,7 +184,7 @@ def test_load_page_previews_then_loads_with_history(app_env, clean_db, tmp_path)
             "重庆市第二测试页面协会,,撤销,2019-02-28,王五,重庆市南岸区2号"]
     data = ("\n".join(rows) + "\n").encode("utf-8")
     at = open_page("views/load.py")
-    assert at.selectbox(key="load_kind").value == "auto"
+    assert at.selectbox(key="load_kind_zh").value == "auto"
     at.file_uploader(key="load_upload").set_value(("registry-test.csv", data, "text/csv")).run()
     at.button(key="load_check_button").click().run()
     assert not at.exception, at.exception

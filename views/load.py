@@ -73,7 +73,7 @@ def _issues_table(path: str | None, limit: int = 200) -> pd.DataFrame:
 upload = st.file_uploader(t("load.file", L), type=["csv", "txt", "xlsx", "jsonl", "json", "ndjson"],
                           key="load_upload", help=t("load.file_help", L))
 left, right = st.columns(2)
-kind = left.selectbox(t("load.kind", L), kinds, key="load_kind",
+kind = left.selectbox(t("load.kind", L), kinds, key=f"load_kind_{L}",
                       format_func=lambda k: t("load.kind_auto", L) if k == AUTO else t(f"kind.{k}", L) + f" ({k})")
 mapping_upload = right.file_uploader(t("load.mapping", L), type=["yaml", "yml"], key="load_mapping_upload",
                                      help=t("load.mapping_help", L))

@@ -61,7 +61,7 @@ cols = st.columns(4)
 cols[0].metric(t("overview.orgs_total", L), f"{total:,}")
 cols[1].metric(t("overview.orgs_irregular", L), f"{irregular:,}")
 cols[2].metric(t("overview.leads_total", L), f"{data['leads']['leads']:,}")
-cols[3].metric(t("overview.flagged", L), f"{len({r['class'] for r in data['class']})} / 7")
+cols[3].metric(t("overview.flagged", L), f"{len({r['class'] for r in data['class']})} / 7" if data["class"] else "—")
 
 left, middle, right = st.columns(3)
 with left:

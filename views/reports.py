@@ -69,11 +69,11 @@ def parameter_widget(report, p):
     if p.choices and p.type == "list":
         names = {c: (REL_BY_TYPE[c].title_zh + f" ({c})" if L == "zh" and c in REL_BY_TYPE else
                      p.choice_text(c, L)) for c in p.choices}
-        return st.multiselect(label, list(p.choices), default=list(p.default or p.choices), key=key,
+        return st.multiselect(label, list(p.choices), default=list(p.default or p.choices), key=f"{key}_{L}",
                               help=help_text, format_func=lambda c: names[c])
     if p.choices:
         index = list(p.choices).index(p.default) if p.default in p.choices else 0
-        return st.selectbox(label, list(p.choices), index=index, key=key, help=help_text,
+        return st.selectbox(label, list(p.choices), index=index, key=f"{key}_{L}", help=help_text,
                             format_func=lambda c: p.choice_text(c, L))
     if p.type == "date":
         default = p.default if isinstance(p.default, dt.date) else (
@@ -98,8 +98,12 @@ library, adhoc, saved = st.tabs([t("reports.library", L), t("reports.cypher", L)
 
 with library:
     ids = sorted(reports, key=lambda i: reports[i].title_text(L))
-    chosen = st.selectbox(t("reports.choose", L), ids, key="report_choice",
-                          format_func=lambda i: f"{reports[i].title_text(L)} ({i})")
+    # Widgets whose option texts depend on the language carry it in their key: the browser keeps
+    # a keyed widget's old option texts otherwise. The choice itself survives the switch.
+    current = st.session_state.get("report_chosen")
+    chosen = st.selectbox(t("reports.choose", L), ids, index=ids.index(current) if current in ids else 0,
+                          key=f"report_choice_{L}", format_func=lambda i: f"{reports[i].title_text(L)} ({i})")
+    st.session_state["report_chosen"] = chosen
     report = reports[chosen]
     st.caption(report.description_text(L))
     values = {}

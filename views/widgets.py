@@ -52,5 +52,5 @@ def entity_picker(label: str, kinds: Iterable[str] | None = None, key: str = "en
         return None
     by_key = {h["key"]: h for h in hits}
     chosen = st.selectbox(t("picker.choose", language).format(n=len(hits)), list(by_key),
-                          key=f"{key}__pick", format_func=lambda k: describe(by_key[k], language))
+                          key=f"{key}__pick_{language}", format_func=lambda k: describe(by_key[k], language))
     return chosen
