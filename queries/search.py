@@ -3,7 +3,9 @@ account number, a resident ID, a credit code. Used by the workbench's entity pic
 
 The Cypher is :data:`SEARCH_CYPHER` (values only as ``$parameters``): the CJK full-text index
 (``graph.schema.FULLTEXT_INDEX``) over names, holder names and texts, plus exact matches on
-keys, resident IDs and credit codes, and account numbers by prefix.
+keys, resident IDs and credit codes, account numbers by prefix, and names by their start (the
+CJK analyzer indexes a name as pairs of characters, so a one-character surname such as 王 is
+found through the names' range indexes instead).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Iterable
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
 from core.errors import DatabaseUnavailable, QueryError
+from core.settings import load_settings
 from graph import schema
 from graph.connection import GraphDB
 
@@ -34,7 +37,16 @@ CALL {{
   RETURN node, 100.0 AS score
   UNION
   MATCH (node:BankAccount) WHERE node.key STARTS WITH $account
-  RETURN node, 50.0 AS score
+  RETURN node, 50.0 AS score LIMIT $scan
+  UNION
+  MATCH (node:Organization) WHERE node.name STARTS WITH $raw
+  RETURN node, 5.0 AS score LIMIT $scan
+  UNION
+  MATCH (node:Person) WHERE node.name STARTS WITH $raw
+  RETURN node, 5.0 AS score LIMIT $scan
+  UNION
+  MATCH (node:BankAccount) WHERE node.holder_name STARTS WITH $raw
+  RETURN node, 5.0 AS score LIMIT $scan
 }}
 WITH node, max(score) AS score
 WHERE any(l IN labels(node) WHERE l IN $labels)
@@ -44,7 +56,7 @@ RETURN [l IN labels(node) WHERE l IN $labels][0] AS label, node.key AS key,
        node.id_number AS id_number, node.bank AS bank, node.number AS number,
        node.holder_name AS holder_name, node.kind AS kind, node.district AS district,
        toString(node.date) AS date, node.event_type AS event_type, node.source AS source,
-       toString(node.received_on) AS received_on, score
+       toString(node.received_on) AS received_on, node.src_file AS src_file, score
 ORDER BY score DESC, name, key
 LIMIT $top
 """
@@ -81,6 +93,9 @@ def detail(row: dict[str, Any]) -> str:
         parts = [row.get("source"), row.get("received_on")]
     else:
         parts = []
+    if not any(parts) and row.get("src_file"):  # nothing else tells it apart: where it was read
+        source = row["src_file"]
+        parts = [f"⟵ {source[0] if isinstance(source, list) and source else source}"]
     return " · ".join(str(p) for p in parts if p)
 
 
@@ -97,7 +112,7 @@ def search_entities(db: GraphDB, text: str, kinds: Iterable[str] = DEFAULT_KINDS
     params = {"text": query or "orgtrace_matches_nothing", "raw": raw, "account": account if len(account) >= 4 else None,
               "labels": labels, "scan": max(top * 5, 50), "top": int(top)}
     try:
-        rows = db.read(SEARCH_CYPHER, params, timeout=15)
+        rows = db.read(SEARCH_CYPHER, params, timeout=load_settings().query_timeout)
     except (ServiceUnavailable, SessionExpired) as exc:
         raise DatabaseUnavailable(f"The database stopped answering during the search ({type(exc).__name__}).") from None
     except Neo4jError as exc:  # a Lucene parse error on odd input is the user's text, not a crash

@@ -18,6 +18,7 @@ def test_detail_tells_namesakes_apart():
     assert detail({"label": "BankAccount", "bank": "工商银行", "number": "6222020000001234", "key": "X",
                    "holder_name": "张三", "kind": "bank"}) == "工商银行 · …1234 · 张三"
     assert detail({"label": "Address", "district": "江北区"}) == "江北区"
+    assert detail({"label": "Person", "src_file": "roster.csv"}) == "⟵ roster.csv"
 
 
 @pytest.fixture()
@@ -38,6 +39,8 @@ def test_search_finds_chinese_names_with_details(namesakes):
     people = search_entities(namesakes, "王建国", ["Person"])
     assert {h["key"] for h in people} == {"500103199001011234", "np:王建国|13800000000"}
     assert {h["detail"] for h in people} == {"ID …1234 · 渝中区", "江北区"}
+    surname = search_entities(namesakes, "王", ["Person"])  # one character: the analyzer's pairs miss it
+    assert {h["key"] for h in surname} == {"500103199001011234", "np:王建国|13800000000"}
 
 
 def test_search_by_number_and_kind_filter(namesakes):

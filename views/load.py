@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.i18n import t
+from core.i18n import t, term
 from core.settings import load_settings
 from loaders.mapping import builtin_mappings
 from loaders.pipeline import load_file
@@ -99,7 +99,7 @@ else:
             st.error(f"{t('load.cannot', L)} {dry.message}")
         else:
             cols = st.columns(4)
-            cols[0].metric(t("load.kind", L), t(f"kind.{dry.kind}", L) + f" ({dry.kind})")
+            cols[0].metric(t("load.kind", L), t(f"kind.{dry.kind}", L), help=dry.kind)
             cols[1].metric(t("load.read", L), f"{dry.read:,}")
             cols[2].metric(t("load.rejected", L), f"{dry.rejected:,}")
             cols[3].metric(t("load.warnings", L), f"{dry.warnings:,}")
@@ -111,7 +111,8 @@ else:
                 st.caption(t("load.columns", L) + " " + "、".join(f"{c} → {f}" for f, c in preview.columns.items()))
             rows = [{t("load.row", L): r.row,
                      t("load.outcome", L): t("load.rejected_one", L) if r.rejected else t("load.ok", L),
-                     t("load.makes", L): "; ".join([describe_node(n) for n in r.nodes] + [describe_rel(x) for x in r.rels]),
+                     t("load.makes", L): "; ".join([term(n.label, L) + describe_node(n)[len(n.label):] for n in r.nodes]
+                                                   + [describe_rel(x) for x in r.rels]),
                      t("load.issues", L): "; ".join(describe_issue(i) for i in r.rejects + r.warnings),
                      **{str(k): (None if v is None else str(v)) for k, v in r.values.items()}}
                     for r in preview.rows]
@@ -166,6 +167,9 @@ if history:
              "read": t("load.read", L), "loaded": t("load.loaded_n", L), "rejected": t("load.rejected", L),
              "warnings": t("load.warnings", L), "attempts": t("load.attempts", L), "sha256": "SHA-256",
              "mapping": t("load.mapping_used", L), "run": t("load.run", L), "message": t("load.message", L)}
+    for row in history:  # times to the second, as people read them
+        for k in ("started_at", "finished_at"):
+            row[k] = (row.get(k) or "")[:19].replace("T", " ") or None
     st.dataframe(pd.DataFrame([{label: row.get(k) for k, label in names.items()} for row in history]),
                  hide_index=True, width="stretch")
 else:
