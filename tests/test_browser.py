@@ -152,9 +152,12 @@ def test_report_from_the_form_with_the_entity_picker_and_csv(app_url, clean_db, 
         page.get_by_text("English", exact=True).click()
         page.wait_for_selector("text=Report library", timeout=60_000)
         page.wait_for_selector("text=One organization at a glance", timeout=60_000)
-        page.wait_for_selector("text=Organization profile (org-profile)", timeout=60_000)  # the choice kept, in English
-        page.wait_for_selector("text=Matches (1)", timeout=60_000)
-        page.wait_for_selector(f"text={ORG} · Organization", timeout=60_000)
+        from playwright.sync_api import expect
+        # the choices kept, now in English (a select box shows its choice as its input's value)
+        expect(page.get_by_label("Report", exact=True)).to_have_value("Organization profile (org-profile)",
+                                                                      timeout=60_000)
+        expect(page.get_by_label("Matches (1)", exact=True)).to_have_value(f"{ORG} · Organization · 未登记",
+                                                                           timeout=60_000)
         page.screenshot(path=str(tmp_path / "reports-en.png"), full_page=True)
         page.get_by_role("link", name="Load data").click()
         page.wait_for_selector("text=Load history", timeout=60_000)
