@@ -1,8 +1,9 @@
 """OrgTrace workbench: the Streamlit entry point and frame.
 
 Run with ``make run`` (or ``streamlit run app.py``). The frame holds the language toggle
-and the navigation; each page is a short script in ``views/`` over the packages (not ``pages/``, which
-Streamlit would also list as an old-style multipage app).
+and the navigation (``st.navigation``); each page is a short script in ``views/`` over the
+packages (not ``pages/``, which Streamlit would also list as an old-style multipage app).
+Pages never start the database server; they say how to start it when none answers.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ pages = [
     st.Page("views/fund_flow.py", title=t("nav.fund_flow", lang)),
     st.Page("views/hubs.py", title=t("nav.hubs", lang)),
     st.Page("views/cases.py", title=t("nav.cases", lang)),
+    st.Page("views/load.py", title=t("nav.load", lang)),
 ]
 if can(actor, "audit.view"):
     pages.append(st.Page("views/audit.py", title=t("nav.audit", lang)))

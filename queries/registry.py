@@ -7,10 +7,20 @@ A report file starts with a header in ``//`` comment lines holding YAML, then th
     // description: Accounts receiving money from many distinct payers.
     // parameters:
     //   - {name: from, type: date, default: 2000-01-01, description: first day}
+    // zh:
+    //   description: 收款方众多的账户。
+    //   parameters:
+    //     from: {label: 起始日期, description: 时间窗口第一天}
     // result_kind: table
     // row_cap: 500
     // timeout_s: 30
     MATCH ...
+
+The optional ``zh`` block gives the Chinese description and each parameter's Chinese label and
+description (the workbench shows them in the Chinese interface). A parameter may also carry
+``label`` (English), ``choices`` (the only values allowed: plain values, or ``{value, zh, en}``
+to name them) and, for ``entity_key``, ``kinds`` (the schema labels the workbench's picker
+searches: Organization, Person, BankAccount, Address, Event, Lead).
 
 Values always reach the Cypher as ``$parameters``. The one exception is where Cypher demands
 a literal (the upper bound of a quantified path pattern, ``{1,6}``): an ``integer``
@@ -39,8 +49,10 @@ PARAM_TYPES = ("string", "integer", "float", "date", "datetime", "entity_key", "
 MAX_ROW_CAP = 10_000
 MAX_TIMEOUT_S = 600
 _HEADER_KEYS = {"id", "title", "description", "parameters", "result_kind", "row_cap", "timeout_s",
-                "picture"}
-_PARAM_KEYS = {"name", "type", "default", "description", "min", "max"}
+                "picture", "zh"}
+_OPTIONAL_KEYS = {"picture", "zh"}
+_PARAM_KEYS = {"name", "type", "default", "description", "min", "max", "label", "choices", "kinds"}
+_ENTITY_KINDS = ("Organization", "Person", "BankAccount", "Address", "Event", "Lead")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*\Z")
 _INLINE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:-\s*(\d+)\s*)?\}\}")
@@ -54,10 +66,33 @@ class Parameter:
     description: str = ""
     min: float | None = None
     max: float | None = None
+    label: str = ""                           # English label ('' = the name)
+    label_zh: str = ""
+    description_zh: str = ""
+    choices: tuple[Any, ...] = ()             # the only values allowed (each item, for a list)
+    choice_names: tuple[tuple[str, str], ...] = ()   # (zh, en) name of each choice
+    kinds: tuple[str, ...] = ()               # entity_key: labels an entity may have
 
     @property
     def required(self) -> bool:
         return self.default is None
+
+    def label_text(self, lang: str = "zh") -> str:
+        """The label shown in the interface language (in English, the name in words when the
+        header gives none: ``max_hops`` -> 'Max hops')."""
+        if lang == "zh" and self.label_zh:
+            return self.label_zh
+        return self.label or self.name.replace("_", " ").strip().capitalize()
+
+    def description_text(self, lang: str = "zh") -> str:
+        return (self.description_zh if lang == "zh" and self.description_zh else self.description)
+
+    def choice_text(self, value: Any, lang: str = "zh") -> str:
+        """The name of one choice in the interface language (the value itself when unnamed)."""
+        for choice, (zh, en) in zip(self.choices, self.choice_names):
+            if choice == value:
+                return (zh if lang == "zh" else en) or str(value)
+        return str(value)
 
 
 @dataclass(frozen=True)
@@ -72,9 +107,13 @@ class Report:
     cypher: str
     picture: tuple[str, ...] = ()             # columns only used to draw the result, not shown
     path: Path | None = field(default=None, compare=False)
+    description_zh: str = ""
 
     def title_text(self, lang: str = "zh") -> str:
         return self.title.get(lang) or self.title.get("zh") or self.id
+
+    def description_text(self, lang: str = "zh") -> str:
+        return self.description_zh if lang == "zh" and self.description_zh else self.description
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
@@ -100,7 +139,7 @@ def parse_report(text: str, path: Path) -> Report:
     if not isinstance(spec, dict):
         raise _bad(path, "it has no header")
     unknown = set(spec) - _HEADER_KEYS
-    missing = (_HEADER_KEYS - {"picture"}) - set(spec)
+    missing = (_HEADER_KEYS - _OPTIONAL_KEYS) - set(spec)
     if unknown or missing:
         raise _bad(path, f"unknown header keys {sorted(unknown)}, missing {sorted(missing)}")
     title = spec["title"]
@@ -115,6 +154,11 @@ def parse_report(text: str, path: Path) -> Report:
         raise _bad(path, f"row_cap must be a whole number from 1 to {MAX_ROW_CAP}")
     if not (isinstance(timeout, (int, float)) and 0 < timeout <= MAX_TIMEOUT_S):
         raise _bad(path, f"timeout_s must be a number of seconds from 1 to {MAX_TIMEOUT_S}")
+    zh = spec.get("zh") or {}
+    if not isinstance(zh, dict) or set(zh) - {"description", "parameters"} or \
+            not isinstance(zh.get("parameters") or {}, dict):
+        raise _bad(path, "the zh block may only hold description and parameters (name: {label, description})")
+    zh_params = zh.get("parameters") or {}
     params = []
     for raw in spec["parameters"] or []:
         if not isinstance(raw, dict) or set(raw) - _PARAM_KEYS or not _NAME.match(str(raw.get("name", ""))):
@@ -122,8 +166,9 @@ def parse_report(text: str, path: Path) -> Report:
         if raw.get("type") not in PARAM_TYPES:
             raise _bad(path, f"parameter '{raw['name']}' has type {raw.get('type')!r}, not one of "
                              f"{', '.join(PARAM_TYPES)}")
-        params.append(Parameter(raw["name"], raw["type"], raw.get("default"),
-                                str(raw.get("description") or ""), raw.get("min"), raw.get("max")))
+        params.append(_parameter(path, raw, zh_params.get(raw["name"])))
+    if set(zh_params) - {p.name for p in params}:
+        raise _bad(path, f"the zh block names parameters it does not have: {sorted(set(zh_params) - {p.name for p in params})}")
     names = [p.name for p in params]
     if len(set(names)) != len(names):
         raise _bad(path, "a parameter name is used twice")
@@ -141,11 +186,37 @@ def parse_report(text: str, path: Path) -> Report:
     check_read_only(_INLINE.sub("1", cypher))
     report = Report(spec["id"], {"zh": str(title["zh"]), "en": str(title["en"])},
                     str(spec["description"] or "").strip(), tuple(params), spec["result_kind"], cap,
-                    float(timeout), cypher, tuple(spec.get("picture") or ()), path)
+                    float(timeout), cypher, tuple(spec.get("picture") or ()), path,
+                    str(zh.get("description") or "").strip())
     for p in params:  # defaults must be valid values of their type
         if p.default is not None:
             coerce_value(report, p, p.default)
     return report
+
+
+def _parameter(path: Path, raw: dict, zh: Any) -> Parameter:
+    """One parameter from its header entry and its entry in the zh block."""
+    name = raw["name"]
+    if zh is not None and (not isinstance(zh, dict) or set(zh) - {"label", "description"}):
+        raise _bad(path, f"the zh entry of parameter '{name}' may only hold label and description")
+    zh = zh or {}
+    choices, names = [], []
+    for item in raw.get("choices") or []:
+        if isinstance(item, dict):
+            if "value" not in item or set(item) - {"value", "zh", "en"}:
+                raise _bad(path, f"a choice of parameter '{name}' must be a value or {{value, zh, en}}")
+            choices.append(item["value"])
+            names.append((str(item.get("zh") or item["value"]), str(item.get("en") or item["value"])))
+        else:
+            choices.append(item)
+            names.append(("", ""))
+    kinds = tuple(raw.get("kinds") or ())
+    if kinds and (raw["type"] != "entity_key" or set(kinds) - set(_ENTITY_KINDS)):
+        raise _bad(path, f"kinds of parameter '{name}' must be an entity_key's labels among {', '.join(_ENTITY_KINDS)}")
+    return Parameter(name, raw["type"], raw.get("default"), str(raw.get("description") or ""),
+                     raw.get("min"), raw.get("max"), str(raw.get("label") or ""),
+                     str(zh.get("label") or ""), str(zh.get("description") or ""),
+                     tuple(choices), tuple(names), kinds)
 
 
 @functools.lru_cache(maxsize=1)
@@ -220,6 +291,11 @@ def coerce_value(report: Report, p: Parameter, value: Any) -> Any:
     if p.type in ("integer", "float"):
         if (p.min is not None and out < p.min) or (p.max is not None and out > p.max):
             raise _fail(report, p, value, f"between {p.min:g} and {p.max:g}")
+    if p.choices:
+        outside = [v for v in (out if isinstance(out, list) else [out]) if v not in p.choices]
+        if outside:
+            raise _fail(report, p, outside[0] if isinstance(out, list) else value,
+                        "one of " + ", ".join(map(str, p.choices)))
     return out
 
 

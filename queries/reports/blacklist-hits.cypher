@@ -5,6 +5,8 @@
 //   one they were listed for, with the date listed, the reason, the role, and whether the role
 //   began after the listing.
 // parameters: []
+// zh:
+//   description: "列入黑名单的人员又在其被列入时所涉组织以外的组织中担任负责人或成为成员：列入日期、原因、职务，以及任职是否始于列入之后。"
 // result_kind: table
 // row_cap: 1000
 // timeout_s: 30

@@ -12,7 +12,15 @@
 //   - {name: to, type: date, default: 2099-12-31, description: "last day of the window"}
 //   - {name: min_payers, type: integer, default: 10, min: 1, max: 1000000, description: "fewest distinct payer accounts shown"}
 //   - {name: min_amount, type: float, default: 0, min: 0, description: "smallest transfer counted (yuan)"}
-//   - {name: include_companies, type: integer, default: 0, min: 0, max: 1, description: "1 = also accounts held by companies (credit codes starting with 9), whose customers pay them"}
+//   - {name: include_companies, type: integer, default: 0, min: 0, max: 1, description: "1 = also accounts held by companies (credit codes starting with 9), whose customers pay them", choices: [{value: 0, zh: 否, en: 'no'}, {value: 1, zh: 是, en: 'yes'}]}
+// zh:
+//   description: "在时间窗口内收到众多不同账户付款的账户（会费、培训费归集到一张个人银行卡是典型情形）；现金存入不计为付款方，企业账户默认不计。按不同付款账户数、再按收款总额排序。"
+//   parameters:
+//     from: {label: "起始日期", description: "时间窗口的第一天"}
+//     to: {label: "截止日期", description: "时间窗口的最后一天"}
+//     min_payers: {label: "最少付款账户数", description: "至少有多少个不同的付款账户才显示"}
+//     min_amount: {label: "最小金额（元）", description: "计入的最小单笔转账金额"}
+//     include_companies: {label: "包括企业账户", description: "是否也列出企业（信用代码以 9 开头）持有的账户，其客户向其付款属正常"}
 // result_kind: table
 // row_cap: 500
 // timeout_s: 60

@@ -13,6 +13,14 @@
 //   - {name: within_hours, type: integer, default: 48, min: 1, max: 720, description: "hours after a receipt that count as quick"}
 //   - {name: min_amount, type: float, default: 10000, min: 0, description: "smallest receipt considered (yuan)"}
 //   - {name: min_ratio, type: float, default: 0.8, min: 0, max: 10, description: "smallest share of the receipts sent on"}
+// zh:
+//   description: "转移资金的账户：收到转账后，在收款后若干小时内又转给其他账户（不含退回付款方）。显示收入多少、快速转出多少、转给多少个账户及转出比例。分层链条中的过渡账户和分散资金的归集账户会在此出现。"
+//   parameters:
+//     from: {label: "起始日期", description: "时间窗口的第一天"}
+//     to: {label: "截止日期", description: "时间窗口的最后一天"}
+//     within_hours: {label: "快速转出时限（小时）", description: "收款后多少小时内转出算作快速转出"}
+//     min_amount: {label: "最小收款金额（元）", description: "纳入分析的最小收款金额"}
+//     min_ratio: {label: "最低转出比例", description: "转出金额占收款金额的最低比例"}
 // result_kind: table
 // row_cap: 500
 // timeout_s: 60

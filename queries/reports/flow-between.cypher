@@ -9,13 +9,23 @@
 //   none) cannot be put in time order and are not followed; undated_left_out counts those into or
 //   out of either party's accounts.
 // parameters:
-//   - {name: a, type: entity_key, description: "first party: account, resident ID or organization key"}
-//   - {name: b, type: entity_key, description: "second party: account, resident ID or organization key"}
+//   - {name: a, type: entity_key, description: "first party: account, resident ID or organization key", kinds: [BankAccount, Person, Organization]}
+//   - {name: b, type: entity_key, description: "second party: account, resident ID or organization key", kinds: [BankAccount, Person, Organization]}
 //   - {name: max_hops, type: integer, default: 3, min: 1, max: 8, description: "longest chain (1-8 transfers)"}
 //   - {name: min_amount, type: float, default: 0, min: 0, description: "smallest transfer followed (yuan)"}
 //   - {name: from, type: date, default: 2000-01-01, description: "first day of the window"}
 //   - {name: to, type: date, default: 2099-12-31, description: "last day of the window"}
 //   - {name: within_days, type: integer, default: 30, min: 1, max: 3650, description: "days from the first to the last hop"}
+// zh:
+//   description: "两方之间的资金往来（双向），直接或经由其他账户：最多 max_hops 笔转账组成的链条（每一笔不早于前一笔，全部在第一笔后 within_days 天内），按方向和经由账户分组。一方可以是账户、人员或组织（其持有的账户）。每组金额按链条累加，多条链条共用的转账在每条中都计入。"
+//   parameters:
+//     a: {label: "第一方", description: "账户、人员或组织"}
+//     b: {label: "第二方", description: "账户、人员或组织"}
+//     max_hops: {label: "最多转账层数", description: "链条最长几笔转账（1-8）"}
+//     min_amount: {label: "最小金额（元）", description: "跟踪的最小单笔转账金额"}
+//     from: {label: "起始日期", description: "时间窗口的第一天"}
+//     to: {label: "截止日期", description: "时间窗口的最后一天"}
+//     within_days: {label: "时间跨度（天）", description: "第一笔到最后一笔转账相隔的最多天数"}
 // result_kind: table
 // row_cap: 1000
 // timeout_s: 60

@@ -13,6 +13,14 @@
 //   - {name: from, type: date, default: 2000-01-01, description: "first day of the window"}
 //   - {name: to, type: date, default: 2099-12-31, description: "last day of the window"}
 //   - {name: within_days, type: integer, default: 30, min: 1, max: 3650, description: "days from the first to the last hop"}
+// zh:
+//   description: "资金从一个账户流出又经其他账户流回：2 至 max_hops 笔转账组成的闭合链条，每一笔不早于前一笔，整个循环在 within_days 天内，每笔至少 min_amount，起点在时间窗口内。不跟踪现金存取。每个循环一行，cycle 按顺序列出账户。"
+//   parameters:
+//     max_hops: {label: "最多转账层数", description: "循环最长几笔转账（2-8）"}
+//     min_amount: {label: "最小金额（元）", description: "跟踪的最小单笔转账金额"}
+//     from: {label: "起始日期", description: "时间窗口的第一天"}
+//     to: {label: "截止日期", description: "时间窗口的最后一天"}
+//     within_days: {label: "时间跨度（天）", description: "第一笔到最后一笔转账相隔的最多天数"}
 // result_kind: paths
 // row_cap: 1000
 // timeout_s: 120

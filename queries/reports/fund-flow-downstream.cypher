@@ -8,12 +8,21 @@
 //   a date (an FtM payment may have none) cannot be put in time order and are not followed;
 //   undated_left_out counts those into or out of the starting accounts.
 // parameters:
-//   - {name: start, type: entity_key, description: "account number, resident ID or organization key"}
+//   - {name: start, type: entity_key, description: "account number, resident ID or organization key", kinds: [BankAccount, Person, Organization]}
 //   - {name: max_hops, type: integer, default: 4, min: 1, max: 8, description: "longest chain (1-8 transfers)"}
 //   - {name: min_amount, type: float, default: 0, min: 0, description: "smallest transfer followed (yuan)"}
 //   - {name: from, type: date, default: 2000-01-01, description: "first day of the window"}
 //   - {name: to, type: date, default: 2099-12-31, description: "last day of the window"}
 //   - {name: within_days, type: integer, default: 30, min: 1, max: 3650, description: "days allowed after the first hop"}
+// zh:
+//   description: "资金去向：从一个账户（或某人员、组织持有的账户）流出的每条转账链条，最多 max_hops 笔，每一笔不早于前一笔、金额至少 min_amount，第一笔在时间窗口内，其后各笔在其后 within_days 天内。每条链条一行：按顺序列出账户和金额。"
+//   parameters:
+//     start: {label: "起点", description: "账户、人员或组织"}
+//     max_hops: {label: "最多转账层数", description: "链条最长几笔转账（1-8）"}
+//     min_amount: {label: "最小金额（元）", description: "跟踪的最小单笔转账金额"}
+//     from: {label: "起始日期", description: "时间窗口的第一天"}
+//     to: {label: "截止日期", description: "时间窗口的最后一天"}
+//     within_days: {label: "时间跨度（天）", description: "第一笔之后允许的天数"}
 // result_kind: paths
 // row_cap: 2000
 // timeout_s: 60

@@ -8,6 +8,12 @@
 //   - {name: min_participants, type: integer, default: 1000, min: 0, description: "event participants in total"}
 //   - {name: min_members, type: integer, default: 100, min: 0, description: "members"}
 //   - {name: min_amount, type: float, default: 100000, min: 0, description: "money in total (yuan)"}
+// zh:
+//   description: "通知第六类：按资金（活动收费，加上成员向组织或其负责人持有账户的付款）和人数（成员、活动参与人数）排列的组织，达到任一门槛即显示。不含企业。"
+//   parameters:
+//     min_participants: {label: "最少活动参与人次", description: "活动参与人数合计"}
+//     min_members: {label: "最少成员数", description: "成员人数"}
+//     min_amount: {label: "最少金额（元）", description: "资金合计"}
 // result_kind: table
 // row_cap: 500
 // timeout_s: 60

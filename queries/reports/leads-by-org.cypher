@@ -7,6 +7,12 @@
 //   - {name: from, type: date, default: 2000-01-01, description: "first day received"}
 //   - {name: to, type: date, default: 2099-12-31, description: "last day received"}
 //   - {name: min_leads, type: integer, default: 1, min: 1, max: 100000, description: "fewest leads shown"}
+// zh:
+//   description: "时间窗口内收到的线索，按其涉及的组织和来源渠道统计：举报投诉、来信来访、大数据平台。"
+//   parameters:
+//     from: {label: "起始日期", description: "收到线索的第一天"}
+//     to: {label: "截止日期", description: "收到线索的最后一天"}
+//     min_leads: {label: "最少线索数", description: "至少有多少条线索才显示"}
 // result_kind: table
 // row_cap: 1000
 // timeout_s: 30

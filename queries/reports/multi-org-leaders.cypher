@@ -5,6 +5,10 @@
 //   their roles and the organizations' statuses: candidates for ringleaders (挑头扛旗人物).
 // parameters:
 //   - {name: min_orgs, type: integer, default: 2, min: 1, max: 1000, description: "fewest organizations led"}
+// zh:
+//   description: "在至少 min_orgs 个组织中担任负责人（会长、秘书长、理事、财务、法定代表人等）的人员，及其职务和各组织的登记状态：挑头扛旗人物的候选。"
+//   parameters:
+//     min_orgs: {label: "最少组织数", description: "至少担任负责人的组织数"}
 // result_kind: table
 // row_cap: 1000
 // timeout_s: 30

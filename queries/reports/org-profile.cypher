@@ -5,7 +5,11 @@
 //   leads and blacklisted leaders, accounts held, the money raised at its events.
 //   The organization is given by its key (credit code or 'name:'+name) or its exact name.
 // parameters:
-//   - {name: org, type: entity_key, description: "organization key or exact name, e.g. name:中华精准扶贫促进会"}
+//   - {name: org, type: entity_key, description: "organization key or exact name, e.g. name:中华精准扶贫促进会", kinds: [Organization]}
+// zh:
+//   description: "一个组织的概况：登记信息，负责人、成员、活动、线索和被列入黑名单负责人的数量，持有的账户，活动收费金额。组织以其键（信用代码或 'name:'+名称）或完整名称指定。"
+//   parameters:
+//     org: {label: "组织", description: "组织的键或完整名称"}
 // result_kind: table
 // row_cap: 10
 // timeout_s: 30

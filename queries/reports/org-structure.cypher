@@ -5,7 +5,11 @@
 //   members (the first 200 listed, with the total), accounts held by it or by its leaders,
 //   addresses and events. One row per link; the picture draws them.
 // parameters:
-//   - {name: org, type: entity_key, description: "organization key or exact name"}
+//   - {name: org, type: entity_key, description: "organization key or exact name", kinds: [Organization]}
+// zh:
+//   description: "一个组织的构成：负责人及职务、分支机构和上级、成员（列出前 200 人及总数）、组织或其负责人持有的账户、地址和活动。每个关联一行，图中画出。"
+//   parameters:
+//     org: {label: "组织", description: "组织的键或完整名称"}
 // result_kind: graph
 // row_cap: 2000
 // timeout_s: 30

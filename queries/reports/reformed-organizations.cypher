@@ -10,6 +10,10 @@
 //   and tests/test_analytics_demo.py; change both together.
 // parameters:
 //   - {name: min_shared, type: integer, default: 2, min: 1, max: 100, description: "fewest shared leaders when no address or account is shared"}
+// zh:
+//   description: "被撤销、注销或列入黑名单的组织，与一个较新的组织（未登记，或在旧组织终止后登记）共有至少 min_shared 名负责人、或共用地址、或共用账户（自有或归集其成员会费），以及较新组织在撤销后举办的活动：换个名字继续活动的模式。"
+//   parameters:
+//     min_shared: {label: "最少共同负责人数", description: "未共用地址或账户时，两个组织至少共有几名负责人"}
 // result_kind: table
 // row_cap: 500
 // timeout_s: 120

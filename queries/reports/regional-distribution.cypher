@@ -5,6 +5,8 @@
 //   participants. The district is the domicile's; for organizations without one (typically the
 //   unregistered), the district where most of their events took place. Companies are left out.
 // parameters: []
+// zh:
+//   description: "各区县的社会组织及其登记状态、活动和参与人数。区县取住所所在地；没有住所的组织（通常是未登记的）取其大多数活动所在区县。不含企业。"
 // result_kind: table
 // row_cap: 500
 // timeout_s: 30

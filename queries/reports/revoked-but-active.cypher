@@ -6,6 +6,10 @@
 //   preparatory meetings (trainings, fundraising, ceremonies, annual meetings…).
 // parameters:
 //   - {name: preparatory_types, type: list, default: [会议], description: "event types a preparing organization may hold"}
+// zh:
+//   description: "登记已被撤销或注销但之后仍举办活动的组织，以及筹备期间举办筹备会议以外活动（培训、募捐、庆典、年会等）的组织。"
+//   parameters:
+//     preparatory_types: {label: "筹备期允许的活动类型", description: "筹备中的组织可以举办的活动类型，逗号分隔"}
 // result_kind: table
 // row_cap: 1000
 // timeout_s: 30

@@ -8,6 +8,11 @@
 // parameters:
 //   - {name: min_links, type: integer, default: 2, min: 1, max: 100, description: "fewest kinds of link for a pair to be shown"}
 //   - {name: min_payers, type: integer, default: 3, min: 1, max: 100000, description: "members of each organization paying one account for it to count as shared"}
+// zh:
+//   description: "由同一负责人、同一住所或活动地点、同一负责人电话、同一持有账户，或一个同时向两个组织成员收款的个人账户（每个组织至少 min_payers 名成员付款；不含企业账户）联系在一起的组织对。由同一伙人操纵的关联组织群表现为具有多种联系的组织对。"
+//   parameters:
+//     min_links: {label: "最少联系种类", description: "组织对至少有几种联系才显示"}
+//     min_payers: {label: "最少付款成员数", description: "每个组织至少有多少成员向同一账户付款才算共用"}
 // result_kind: table
 // row_cap: 1000
 // timeout_s: 60

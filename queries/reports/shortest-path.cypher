@@ -5,10 +5,17 @@
 //   account, address, phone, event, lead, blacklist entry, by key), using only the relationship
 //   types listed, at most max_hops long, in either direction.
 // parameters:
-//   - {name: from, type: entity_key, description: "key of the first entity"}
-//   - {name: to, type: entity_key, description: "key of the second entity"}
-//   - {name: types, type: list, default: [LEADS, MEMBER_OF, HOLDS, TRANSFER, LOCATED_AT, HAS_PHONE, ORGANIZED, ATTENDED, HELD_AT, CONCERNS, LISTS, BRANCH_OF, OWNS, ASSOCIATE_OF, FAMILY_OF, LINKED_TO, EMPLOYED_BY, REPRESENTS, SUCCEEDED_BY, OCCUPIES, POST_IN], description: "relationship types that may be used"}
+//   - {name: from, type: entity_key, description: "key of the first entity", kinds: [Organization, Person, BankAccount, Address, Event, Lead]}
+//   - {name: to, type: entity_key, description: "key of the second entity", kinds: [Organization, Person, BankAccount, Address, Event, Lead]}
+//   - {name: types, type: list, default: [LEADS, MEMBER_OF, HOLDS, TRANSFER, LOCATED_AT, HAS_PHONE, ORGANIZED, ATTENDED, HELD_AT, CONCERNS, LISTS, BRANCH_OF, OWNS, ASSOCIATE_OF, FAMILY_OF, LINKED_TO, EMPLOYED_BY, REPRESENTS, SUCCEEDED_BY, OCCUPIES, POST_IN], description: "relationship types that may be used", choices: [LEADS, MEMBER_OF, HOLDS, TRANSFER, LOCATED_AT, HAS_PHONE, ORGANIZED, ATTENDED, HELD_AT, CONCERNS, LISTS, BRANCH_OF, OWNS, ASSOCIATE_OF, FAMILY_OF, LINKED_TO, EMPLOYED_BY, REPRESENTS, SUCCEEDED_BY, OCCUPIES, POST_IN]}
 //   - {name: max_hops, type: integer, default: 6, min: 1, max: 12, description: "longest chain"}
+// zh:
+//   description: "两个实体之间最短的关系链（组织、人员、账户、地址、电话、活动、线索、黑名单条目均可，按键指定），只使用所列关系类型，最长 max_hops，不限方向。"
+//   parameters:
+//     from: {label: "起点实体", description: "第一个实体"}
+//     to: {label: "终点实体", description: "第二个实体"}
+//     types: {label: "允许的关系类型", description: "可以经过的关系类型"}
+//     max_hops: {label: "最长链条", description: "最多经过几个关系"}
 // result_kind: paths
 // row_cap: 10
 // timeout_s: 30
