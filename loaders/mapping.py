@@ -831,7 +831,7 @@ def load_mapping(path: Path) -> Mapping:
     try:
         spec = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise LoadError(f"The mapping file {path} cannot be read: {exc}", file=str(path)) from None
+        raise LoadError(f"The mapping file {path} cannot be read: {clean.clip(str(exc), 300)}", file=str(path)) from None
     if not isinstance(spec, dict) or "kind" not in spec or "fields" not in spec:
         raise LoadError(f"The mapping file {path} needs at least 'kind' and 'fields'.", file=str(path))
     return Mapping(spec, Path(path).name)

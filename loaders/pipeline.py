@@ -138,7 +138,7 @@ def resolve_mapping(table: read.Table, kind: str | None, mapping_file: Path | No
     mappings = builtin_mappings()
     if kind:
         if kind not in mappings:
-            raise LoadError(f"Unknown kind '{kind}' for {path.name}; known kinds: "
+            raise LoadError(f"Unknown kind '{clip(kind, 40)}' for {path.name}; known kinds: "
                             f"{', '.join(sorted([*mappings, 'ftm']))}.", file=path.name)
         return mappings[kind]
     found = detect_kind(table.header, mappings)
