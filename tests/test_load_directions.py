@@ -343,3 +343,16 @@ def test_separate_debit_and_credit_columns(clean_db, tmp_path):
     assert "bad_amount" in report.reasons
     assert [(t["tx"], t["a"], t["b"], t["amount"]) for t in transfers(clean_db)] == [
         ("DC1", HOLDER, OTHER, 500.0), ("DC2", OTHER, HOLDER, 300.0)]
+
+
+def test_plausible_amount_setting(clean_db, tmp_path, monkeypatch):
+    from core.errors import ConfigError
+    from core.settings import VARIABLES, load_settings
+    assert load_settings({}).plausible_amount == 1e12 and "ORGTRACE_PLAUSIBLE_AMOUNT" in VARIABLES
+    assert load_settings({"ORGTRACE_PLAUSIBLE_AMOUNT": "5e6"}).plausible_amount == 5e6
+    for bad in ("lots", "-1", "0"):
+        with pytest.raises(ConfigError, match="ORGTRACE_PLAUSIBLE_AMOUNT"):
+            load_settings({"ORGTRACE_PLAUSIBLE_AMOUNT": bad})
+    monkeypatch.setenv("ORGTRACE_PLAUSIBLE_AMOUNT", "400")
+    report = load_file(clean_db, LOADS / "zhangsan_lisi.csv", report_dir=tmp_path)   # 500 > 400
+    assert report.status == "loaded" and report.warning_reasons == {"implausible_amount": 1}
