@@ -338,8 +338,8 @@ def test_separate_debit_and_credit_columns(clean_db, tmp_path):
                     f"{HOLDER},张三,2025-03-01 10:00:00,500.00,,{OTHER},李四,转账,DC1\n"
                     f"{HOLDER},张三,2025-03-01 11:00:00,0.00,300.00,{OTHER},李四,转账,DC2\n"
                     f"{HOLDER},张三,2025-03-01 12:00:00,5.00,6.00,{OTHER},李四,转账,DC3\n", encoding="utf-8")
-    report = load_file(clean_db, path, kind="bank", report_dir=tmp_path)
-    assert report.status == "loaded" and (report.loaded, report.rejected) == (2, 1)
+    report = load_file(clean_db, path, report_dir=tmp_path)     # detected as a statement
+    assert report.status == "loaded" and report.kind == "bank" and (report.loaded, report.rejected) == (2, 1)
     assert "bad_amount" in report.reasons
     assert [(t["tx"], t["a"], t["b"], t["amount"]) for t in transfers(clean_db)] == [
         ("DC1", HOLDER, OTHER, 500.0), ("DC2", OTHER, HOLDER, 300.0)]
