@@ -96,13 +96,15 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         port = int(get("ORGTRACE_BOLT_PORT", "7687") or "7687")
         timeout = float(get("ORGTRACE_QUERY_TIMEOUT", "30") or "30")
         plausible = float(get("ORGTRACE_PLAUSIBLE_AMOUNT", "1e12") or "1e12")
-        if not plausible > 0:
-            raise ValueError(f"ORGTRACE_PLAUSIBLE_AMOUNT must be above 0, not {plausible}")
         idle = float(get("ORGTRACE_SESSION_IDLE_MINUTES", "30") or "30")
     except ValueError as exc:
         from core.errors import ConfigError
         raise ConfigError(f"A setting is not a number: {exc}. Check ORGTRACE_BOLT_PORT, ORGTRACE_QUERY_TIMEOUT, "
                           f"ORGTRACE_PLAUSIBLE_AMOUNT and ORGTRACE_SESSION_IDLE_MINUTES.") from None
+    if not plausible > 0:
+        from core.errors import ConfigError
+        raise ConfigError(f"ORGTRACE_PLAUSIBLE_AMOUNT is {plausible:g}; it must be an amount above 0 "
+                          f"(the default is 1000000000000).")
     try:
         default_user = getpass.getuser()
     except Exception:  # no login name in some containers

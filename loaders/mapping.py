@@ -491,7 +491,8 @@ class Mapping:
         self.source = source
         self.kind: str = spec["kind"]
         self.title: dict = spec.get("title", {})
-        self.detect: list[str] = spec.get("detect", [])
+        #: fields whose headers identify the kind; a list among them: any one of its fields
+        self.detect: list[str | list[str]] = spec.get("detect", [])
         self.fields = {name: Field(name=name, **{k: v for k, v in f.items()}) for name, f in spec["fields"].items()}
         self.require_any: list[list[str]] = spec.get("require_any", [])
         self.entities: dict[str, dict] = spec.get("entities", {})
@@ -578,7 +579,7 @@ class Mapping:
 
     def detection_score(self, header: list[str]) -> int:
         found = self.match_header(header)
-        if not all(d in found for d in self.detect):
+        if not all(any(x in found for x in d) if isinstance(d, list) else d in found for d in self.detect):
             return 0
         return len(found)
 
@@ -798,7 +799,7 @@ def load_mapping(path: Path) -> Mapping:
     try:
         spec = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise LoadError(f"The mapping file {path} cannot be read: {exc}", file=str(path)) from None
+        raise LoadError(f"The mapping file {path} cannot be read: {clean.clip(str(exc), 300)}", file=str(path)) from None
     if not isinstance(spec, dict) or "kind" not in spec or "fields" not in spec:
         raise LoadError(f"The mapping file {path} needs at least 'kind' and 'fields'.", file=str(path))
     return Mapping(spec, Path(path).name)

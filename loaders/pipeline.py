@@ -139,7 +139,7 @@ def resolve_mapping(table: read.Table, kind: str | None, mapping_file: Path | No
     mappings = builtin_mappings()
     if kind:
         if kind not in mappings:
-            raise LoadError(f"Unknown kind '{kind}' for {path.name}; known kinds: "
+            raise LoadError(f"Unknown kind '{clip(kind, 40)}' for {path.name}; known kinds: "
                             f"{', '.join(sorted([*mappings, 'ftm']))}.", file=path.name)
         return mappings[kind]
     found = detect_kind(table.header, mappings)
@@ -334,7 +334,8 @@ def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mappin
         report.status, report.message = "failed", str(exc)
     except Exception as exc:   # a defect, not the file's fault: say so, keep the run honest
         report.status = "failed"
-        report.message = (f"Loading {path.name} stopped near row {row_at} on an unexpected error "
+        where = f"near row {row_at}" if row_at else "before its first row"
+        report.message = (f"Loading {path.name} stopped {where} on an unexpected error "
                           f"({type(exc).__name__}: {clip(str(exc), 200)}). What was written is consistent "
                           f"and nothing is duplicated: load the file again to finish, and report this error.")
     finally:

@@ -316,7 +316,7 @@ def _csv_rows(path: Path, encoding: str, delimiter: str, max_field: int) -> _Raw
                 start = reader.line_num + 1
         except csv.Error as exc:
             raise LoadError(
-                f"{path.name}, line {start}: the CSV cannot be read ({exc}); a field may have "
+                f"{path.name}, line {start}: the CSV cannot be read ({_clip(str(exc), 200)}); a field may have "
                 "an unclosed quote (引号未闭合).", file=path.name, row=start) from exc
 
 
@@ -381,8 +381,9 @@ def _pick_sheet(wb: Any, sheet: str | int | None, name: str) -> Any:
         return worksheets[sheet]
     if isinstance(sheet, str) and sheet in by_name:
         return by_name[sheet]
-    raise LoadError(f"{name} has no worksheet (工作表) {sheet!r}; its worksheets are: "
-                    f"{', '.join(by_name) or 'none'}.", file=name)
+    names = ", ".join(_clip(n, 40) for n in list(by_name)[:20]) + (", …" if len(by_name) > 20 else "")
+    raise LoadError(f"{name} has no worksheet (工作表) {_clip(str(sheet), 40)!r}; its worksheets are: "
+                    f"{names or 'none'}.", file=name)
 
 
 def _xlsx_rows(path: Path, title: str) -> _RawRows:
@@ -520,6 +521,11 @@ def _rows_after(rows: _RawRows, header_row: int, header: list[str]) -> Iterator[
 
 
 # --- messages -------------------------------------------------------------------------
+
+def _clip(text: str, limit: int) -> str:
+    """Input quoted in a message, cut to a readable length (as loaders.clean.clip)."""
+    return text if len(text) <= limit else f"{text[:limit - 1]}… ({len(text):,} characters)"
+
 
 def _empty(name: str) -> LoadError:
     return LoadError(f"{name} is empty (空文件): there is no row to read.", file=name)

@@ -338,8 +338,21 @@ def test_separate_debit_and_credit_columns(clean_db, tmp_path):
                     f"{HOLDER},张三,2025-03-01 10:00:00,500.00,,{OTHER},李四,转账,DC1\n"
                     f"{HOLDER},张三,2025-03-01 11:00:00,0.00,300.00,{OTHER},李四,转账,DC2\n"
                     f"{HOLDER},张三,2025-03-01 12:00:00,5.00,6.00,{OTHER},李四,转账,DC3\n", encoding="utf-8")
-    report = load_file(clean_db, path, kind="bank", report_dir=tmp_path)
-    assert report.status == "loaded" and (report.loaded, report.rejected) == (2, 1)
+    report = load_file(clean_db, path, report_dir=tmp_path)     # detected as a statement
+    assert report.status == "loaded" and report.kind == "bank" and (report.loaded, report.rejected) == (2, 1)
     assert "bad_amount" in report.reasons
     assert [(t["tx"], t["a"], t["b"], t["amount"]) for t in transfers(clean_db)] == [
         ("DC1", HOLDER, OTHER, 500.0), ("DC2", OTHER, HOLDER, 300.0)]
+
+
+def test_plausible_amount_setting(clean_db, tmp_path, monkeypatch):
+    from core.errors import ConfigError
+    from core.settings import VARIABLES, load_settings
+    assert load_settings({}).plausible_amount == 1e12 and "ORGTRACE_PLAUSIBLE_AMOUNT" in VARIABLES
+    assert load_settings({"ORGTRACE_PLAUSIBLE_AMOUNT": "5e6"}).plausible_amount == 5e6
+    for bad in ("lots", "-1", "0"):
+        with pytest.raises(ConfigError, match="ORGTRACE_PLAUSIBLE_AMOUNT"):
+            load_settings({"ORGTRACE_PLAUSIBLE_AMOUNT": bad})
+    monkeypatch.setenv("ORGTRACE_PLAUSIBLE_AMOUNT", "400")
+    report = load_file(clean_db, LOADS / "zhangsan_lisi.csv", report_dir=tmp_path)   # 500 > 400
+    assert report.status == "loaded" and report.warning_reasons == {"implausible_amount": 1}
