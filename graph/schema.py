@@ -65,12 +65,14 @@ NODES: tuple[NodeType, ...] = (
     NodeType(
         "Organization", "key", "组织",
         "A social organization, registered or not. Key: the unified social credit code when "
-        "it passes its checksum, otherwise 'name:' + the normalised name.",
-        {"key": STRING, "name": STRING, "aliases": STRING_LIST, "credit_code": STRING,
+        "it passes its checksum, otherwise 'name:' + the normalised name. `name_norm`: the "
+        "normalised name, set when `name` keeps a spelling of the source that differs from it "
+        "(FollowTheMoney), so name-only references still find the organization.",
+        {"key": STRING, "name": STRING, "name_norm": STRING, "aliases": STRING_LIST, "credit_code": STRING,
          "credit_code_valid": BOOLEAN, "status": STRING, "registered_on": DATE,
          "revoked_on": DATE, "org_type": STRING, "scope": STRING, "authority": STRING,
          "legal_rep": STRING, "region": STRING, "foreign": BOOLEAN},
-        required=("name",), indexed=("name", "status", "region", "credit_code"),
+        required=("name",), indexed=("name", "name_norm", "status", "region", "credit_code"),
         fulltext=("name", "aliases")),
     NodeType(
         "Person", "key", "人员",

@@ -161,8 +161,9 @@ def organization_node(row: int, name: str | None, code: clean.CodeCheck | None, 
     by_code = bool(code and code.valid)
     node = NodeRecord("Organization", key, out, row, resolve_by_name=not by_code,
                       adopt_name_key=by_code and bool(match))
-    if match != out["name"]:
+    if match and match != out["name"]:
         node.match_name = match
+        out["name_norm"] = match
     return node
 
 

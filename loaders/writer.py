@@ -121,11 +121,13 @@ def node_merge_cypher(label: str, temporal: set[str] = frozenset()) -> str:
         f"{_temporal_set('n', temporal)}")
 
 
-#: Name-only organization references take the key of an existing organization of that name.
+#: Name-only organization references take the key of an existing organization of that name
+#: (its normalised name: ``name``, or ``name_norm`` where the name keeps another spelling).
 RESOLVE_ORG_NAMES = (
     "UNWIND $names AS name "
-    "MATCH (o:Organization) WHERE o.name = name "
-    "WITH name, collect(o.key) AS found WHERE size(found) = 1 "
+    "CALL (name) { MATCH (o:Organization {name: name}) RETURN o "
+    "  UNION MATCH (o:Organization {name_norm: name}) RETURN o } "
+    "WITH name, collect(DISTINCT o.key) AS found WHERE size(found) = 1 "
     "RETURN name, found[0] AS key")
 
 #: A registry row (keyed by credit code) takes over a node created earlier by name only.

@@ -250,3 +250,19 @@ def test_init_recreates_a_search_index_made_before_the_new_labels(clean_db):
                         "RETURN labelsOrTypes AS labels, options.indexConfig.`fulltext.analyzer` AS analyzer",
               name=schema.FULLTEXT_INDEX)
     assert {"LegalEntity", "Position", "Organization"} <= set(row["labels"]) and row["analyzer"] == "cjk"
+
+
+def test_a_name_kept_as_written_is_still_found_by_a_table_naming_it(clean_db, tmp_path):
+    """An FtM organization keyed by credit code keeps 'Alpha (Chongqing)  Association' as its
+    name; a roster naming it in another spelling of the same normalised name joins it."""
+    ftm = tmp_path / "alpha.jsonl"
+    ftm.write_text('{"id": "a", "schema": "Company", "properties": {"name": ["Alpha (Chongqing)  Association"], '
+                   '"uscCode": ["91110000600037341L"]}}\n', encoding="utf-8")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("组织名称,姓名,职务\nAlpha (Chongqing) Association,张三,会长\n", encoding="utf-8")
+    for path in (ftm, roster):
+        report = load_file(clean_db, path, report_dir=tmp_path)
+        assert report.status == "loaded" and report.rejected == 0, report
+    assert clean_db.read("MATCH (p:Person)-[:LEADS]->(o:Organization) RETURN o.key AS key, o.name AS name, "
+                         "COUNT { (x:Organization) } AS orgs") == [
+        {"key": "91110000600037341L", "name": "Alpha (Chongqing)  Association", "orgs": 1}]
