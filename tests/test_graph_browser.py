@@ -52,7 +52,10 @@ def _no_exception(page) -> None:
 
 def _pick(page, label: str, text: str) -> None:
     """Choose the option containing ``text`` in the select box labelled ``label``."""
-    page.get_by_label(label).click()
+    box = page.get_by_label(label)
+    box.scroll_into_view_if_needed()
+    box.click()
+    page.keyboard.type(text)  # Streamlit's select box filters its options as one types
     page.get_by_role("option").filter(has_text=text).first.click()
 
 

@@ -213,11 +213,22 @@ def test_fund_flow_page_traces_a_collection_account(app_env, demo):
     assert planted["account"] in set(table["付款账户"])
 
 
-def test_hubs_page_opens_explore(app_env, demo):
+def test_hubs_page_lists_and_opens_explore(app_env, demo):
     pytest.importorskip("analytics.api", reason="the analytics branch provides analytics.api")
+    _, _, truth = demo
     at = _page("views/hubs.py")
-    assert _pictures(at), "the hubs tab draws the top figures"
-    assert at.dataframe and len(at.dataframe[0].value) > 0
+    assert _pictures(at), "the key figures are drawn"
+    ranked = at.dataframe[0].value
+    assert {r["name"] for r in truth["ringleaders"]} & set(ranked["名称"])
+    first = ranked["标识"].iloc[0]
+    at.radio(key="hubs_section").set_value("groups").run()
+    assert not at.exception, at.exception
+    assert _pictures(at) and len(at.dataframe[0].value) > 0
+    at.radio(key="hubs_section").set_value("reformed").run()
+    assert not at.exception, at.exception
+    pair = truth["reformed_organizations"][0]
+    assert pair["new_name"] in set(at.dataframe[0].value["新组织"])
+    at.radio(key="hubs_section").set_value("hubs").run()
     at.button(key="hubs_open").click().run()
     assert not at.exception, at.exception
-    assert at.session_state["explore_focus"]
+    assert at.session_state["explore_focus"] == first

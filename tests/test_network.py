@@ -88,6 +88,8 @@ def test_bounded_stabilisation_then_physics_off():
     tree = network_html(_fan(3), hierarchical=True)
     options = json.loads(re.search(r"var options = (.*?);\n", tree).group(1))
     assert options["layout"]["hierarchical"]["enabled"] and options["physics"] == {"enabled": False}
+    flow = network_html(_fan(3), hierarchical=True, direction="LR")
+    assert json.loads(re.search(r"var options = (.*?);\n", flow).group(1))["layout"]["hierarchical"]["direction"] == "LR"
 
 
 def test_large_fan_collapses_into_one_aggregate_node():

@@ -3,6 +3,7 @@ holders, a table and a timeline of the transfers."""
 
 import datetime as dt
 
+import networkx as nx
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -89,7 +90,11 @@ with path_tab:
         if node.get("key"):
             node["caption"] = holder_name(node["key"])
     capped, shown, total = cap_graph(merged, 1000, focus=start_ids)
-    st.iframe(network_html(capped, lang=L, height="600px", note=showing_note(shown, total, L)), height=620)
+    # Money flows left to right, one column per hop; a trail with a cycle in it has no
+    # columns, so it gets the force layout instead.
+    flow = nx.DiGraph([(e["source"], e["target"]) for e in capped["edges"]])
+    st.iframe(network_html(capped, lang=L, height="600px", hierarchical=nx.is_directed_acyclic_graph(flow),
+                           direction="LR", note=showing_note(shown, total, L)), height=620)
 
 with sankey_tab:
     named = {k: {**v, "holder": holder_name(k)} for k, v in who.items()}

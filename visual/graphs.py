@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from neo4j import Query, RoutingControl
 from neo4j.exceptions import DriverError, Neo4jError
-from neo4j.graph import Node, Relationship
+from neo4j.graph import Node, Path, Relationship
 
 from core.i18n import term
 from graph.connection import GraphDB
@@ -78,6 +78,15 @@ WITH n, m, type(r) AS type, startNode(r) = n AS outgoing,
 ORDER BY count DESC
 LIMIT $limit
 RETURN n, m, type, outgoing, count, amount, first_day, last_day, sample
+"""
+
+#: The focus nodes themselves (so a node with no neighbours still shows).
+PROFILE_NODES = f"""
+UNWIND $keys AS k
+CALL (k) {{
+  {_BY_KEY}
+}}
+RETURN n
 """
 
 #: Links among nodes already in a picture (so an expanded view shows how they connect).
@@ -204,7 +213,7 @@ def _node_entry(node: Node, base: dict[str, Any], lang: str) -> dict[str, Any]:
     lines = [f"{term(entry['label'], lang)}: {entry['caption']}"]
     for prop in ("key", "status", "bank", "holder_name", "district", "role", "date", "event_type",
                  "hub_score", "hub_rank", "group_id"):
-        if node.get(prop) is not None and prop != "caption":
+        if node.get(prop) is not None:
             lines.append(f"{prop}: {to_plain(node[prop])}")
     if node.get("src_file"):
         lines.append(f"src: {node['src_file']} #{node.get('src_row', '')}")
@@ -225,7 +234,7 @@ def graph_from_values(values: Iterable[Any], lang: str = "zh") -> Graph:
             for end in (value.start_node, value.end_node):
                 if end is not None and dict(end):
                     found.setdefault(end.element_id, end)
-        elif hasattr(value, "nodes") and hasattr(value, "relationships"):
+        elif isinstance(value, Path):
             for n in value.nodes:
                 walk(n)
         elif isinstance(value, (list, tuple)):
@@ -286,15 +295,6 @@ def neighbourhood(db: GraphDB, keys: Iterable[str], *, labels: Iterable[str] | N
                                          to_plain(r["first_day"]), to_plain(r["last_day"])))
     return graph, truncated
 
-
-#: The focus nodes themselves (so a node with no neighbours still shows).
-PROFILE_NODES = f"""
-UNWIND $keys AS k
-CALL (k) {{
-  {_BY_KEY}
-}}
-RETURN n
-"""
 
 
 def links_among(db: GraphDB, graph: Graph, *, rel_types: Iterable[str] | None = None,

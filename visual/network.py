@@ -212,7 +212,8 @@ def _sizes(nodes: list[dict[str, Any]]) -> dict[str, float]:
     return {k: MIN_SIZE + (MAX_SIZE - MIN_SIZE) * (w - low) / span for k, w in weights.items()}
 
 
-def _options(n_nodes: int, *, hierarchical: bool, physics: bool, edge_captions: bool) -> dict[str, Any]:
+def _options(n_nodes: int, *, hierarchical: bool, physics: bool, edge_captions: bool,
+             direction: str = "UD") -> dict[str, Any]:
     big = n_nodes > 300
     options: dict[str, Any] = {
         "nodes": {"font": {"size": 13, "face": "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, sans-serif"},
@@ -228,7 +229,7 @@ def _options(n_nodes: int, *, hierarchical: bool, physics: bool, edge_captions: 
         "layout": {"randomSeed": 7, "improvedLayout": n_nodes <= 150},
     }
     if hierarchical:
-        options["layout"]["hierarchical"] = {"enabled": True, "direction": "UD", "sortMethod": "directed",
+        options["layout"]["hierarchical"] = {"enabled": True, "direction": direction, "sortMethod": "directed",
                                              "shakeTowards": "roots", "levelSeparation": 140,
                                              "nodeSpacing": 120, "treeSpacing": 160}
         options["physics"] = {"enabled": False}
@@ -252,11 +253,12 @@ def _options(n_nodes: int, *, hierarchical: bool, physics: bool, edge_captions: 
 
 
 def network_html(graph: Graph, *, lang: str = "zh", height: str = "650px", note: str | None = None,
-                 hierarchical: bool = False, physics: bool = True) -> str:
+                 hierarchical: bool = False, direction: str = "UD", physics: bool = True) -> str:
     """A self-contained offline HTML page drawing ``graph`` (vis-network inlined, no outside links).
 
     ``note`` is shown in the corner (e.g. "showing 1,000 of 4,210 nodes"); ``hierarchical``
-    lays the graph out top-down (structure pictures). Node captions, labels and tooltips are
+    lays the graph out in levels, ``direction`` "UD" (top-down: structure pictures) or "LR"
+    (left to right: money flows). Node captions, labels and tooltips are
     escaped (the data goes in as JSON inside the script).
     """
     net = Network(height=height, width="100%", directed=True, cdn_resources="in_line")
@@ -297,7 +299,8 @@ def network_html(graph: Graph, *, lang: str = "zh", height: str = "650px", note:
         width = 1 + min(4.0, math.log2(edge.get("count") or 1))
         net.add_edge(source, target, title=str(title), width=width,
                      **({"label": _short(caption)} if edge_captions else {}))
-    options = _options(len(net.nodes), hierarchical=hierarchical, physics=physics, edge_captions=edge_captions)
+    options = _options(len(net.nodes), hierarchical=hierarchical, physics=physics, edge_captions=edge_captions,
+                       direction=direction)
     legend = [{"name": label_name(label, lang), "color": LABEL_STYLE.get(label, DEFAULT_STYLE)["color"]}
               for label in present if label]
     return _ENV.get_template("network.html").render(
