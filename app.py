@@ -36,6 +36,11 @@ with st.sidebar:
 pages = [
     st.Page("views/overview.py", title=t("nav.overview", lang), default=True),
     st.Page("views/reports.py", title=t("nav.reports", lang)),
+    st.Page("views/explore.py", title=t("nav.explore", lang)),
+    st.Page("views/structure.py", title=t("nav.structure", lang)),
+    st.Page("views/fund_flow.py", title=t("nav.fund_flow", lang)),
+    st.Page("views/hubs.py", title=t("nav.hubs", lang)),
+    st.Page("views/cases.py", title=t("nav.cases", lang)),
 ]
 if can(actor, "audit.view"):
     pages.append(st.Page("views/audit.py", title=t("nav.audit", lang)))

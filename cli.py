@@ -5,7 +5,12 @@
     python cli.py load FILE...                 investigation records into the graph
     python cli.py demo                         write (and load) the demo case
     python cli.py query list|run|cypher        saved reports and read-only Cypher
+    python cli.py analyze hubs|groups|reformed|matches|run   hub figures, linked groups (analytics/)
     python cli.py up                           what `make run` does before opening the app
+    python cli.py screen                       campaign screening: flagged organizations
+    python cli.py disposition set|history      graded handling, kept as history
+    python cli.py brief                        the work briefing (工作简报)
+    python cli.py public-list | blacklist      public exposure list; blacklist export
     python cli.py user add|list|disable|passwd accounts and roles
     python cli.py audit verify|show            the hash-chained audit trail
     python cli.py evidence export|verify       evidence packages

@@ -49,12 +49,12 @@ def resident_id(rng: random.Random) -> str:
     return body + ric.calc_check_digit(body + "0")
 
 
-def write_statements(path: Path, rows: int, accounts: int, seed: int = 1) -> None:
+def write_statements(path: Path, rows: int, accounts: int, seed: int = 1, encoding: str = "gbk") -> None:
     rng = random.Random(seed)
     holders = [(f"62220{i:014d}", rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN), resident_id(rng))
                for i in range(accounts)]
     base = time.mktime((2023, 1, 1, 0, 0, 0, 0, 0, -1))
-    with open(path, "w", encoding="gbk", newline="") as handle:
+    with open(path, "w", encoding=encoding, newline="") as handle:
         out = csv.writer(handle)
         out.writerow(HEADER)
         for n in range(rows):

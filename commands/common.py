@@ -105,6 +105,9 @@ def print_load_report(report) -> None:
         print(f"  {report.message}")
     print(f"  rows read {report.read:,}, loaded {report.loaded:,}, rejected {report.rejected:,}, "
           f"warnings {report.warnings:,}; sha256 {report.sha256}")
+    if getattr(report, "duplicates", 0):
+        print(f"  duplicates {report.duplicates:,} (transfers already recorded from another statement line: "
+              f"merged, counted among the loaded)")
     for code, count in sorted(report.reasons.items(), key=lambda kv: -kv[1]):
         print(f"  rejected {count:>7,}  {code}")
     for code, count in sorted(report.warning_reasons.items(), key=lambda kv: -kv[1]):

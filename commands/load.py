@@ -9,7 +9,7 @@ from typing import Any
 from commands.common import (ProgressLine, acting_user, add_local_server_options, print_json,
                              print_load_report, settings_for)
 
-KINDS = ("bank", "registry", "roster", "events", "leads", "blacklist", "ftm")
+KINDS = ("bank", "transfers", "registry", "roster", "events", "leads", "blacklist", "ftm")
 
 
 def run(args: argparse.Namespace) -> int:

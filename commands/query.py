@@ -23,7 +23,9 @@ from typing import Any
 
 from commands.common import acting_user, add_local_server_options, format_table, settings_for
 from core.errors import QueryError
+from core.files import write_private_text
 from core.settings import Settings
+from queries.guard import quote
 
 FORMATS = ("table", "csv", "xlsx", "json", "html", "pdf")
 
@@ -33,7 +35,7 @@ FORMATS = ("table", "csv", "xlsx", "json", "html", "pdf")
 def _split(spec: str) -> tuple[str, str]:
     name, sep, value = spec.partition("=")
     if not sep or not name.strip():
-        raise QueryError(f"The parameter '{spec}' must be written NAME=VALUE.")
+        raise QueryError(f"The parameter '{quote(spec)}' must be written NAME=VALUE.")
     return name.strip(), value
 
 
@@ -51,10 +53,10 @@ def parse_typed(specs: list[str]) -> dict[str, Any]:
             try:
                 values[name] = json.loads(text)
             except json.JSONDecodeError:
-                raise QueryError(f"The parameter '{name}' is not valid JSON: {text}") from None
+                raise QueryError(f"The parameter '{quote(name)}' is not valid JSON: {quote(text)}") from None
             continue
         if kind not in ("string", "integer", "float", "date", "datetime", "list"):
-            raise QueryError(f"The parameter '{name}' has the unknown type '{kind}'; use string, "
+            raise QueryError(f"The parameter '{quote(name)}' has the unknown type '{quote(kind)}'; use string, "
                              f"integer, float, date, datetime, list or json.")
         values[name] = text if kind == "string" else coerce_value(probe, Parameter(name, kind), text)
     return values
@@ -72,11 +74,11 @@ def _output(db: Any, result: Any, args: argparse.Namespace, *, title: str, repor
     if masked:  # viewers and public-facing exports never see ID numbers and phones in full
         result = mask_result(result)
 
-    note = f"{len(result.rows)} rows" + (" (truncated: more rows exist; raise --limit)" if result.truncated else "")
+    note = f"{len(result.rows)} rows" + (truncation_note(result) if result.truncated else "")
     if args.format == "table":
         text = f"{title}\n\n{format_table(result.columns, result.rows)}\n\n{note}, {result.elapsed_s:g} s\n"
         if args.out:
-            Path(args.out).write_text(text, encoding="utf-8")
+            write_private_text(args.out, text)
             print(f"{note}; written to {args.out}")
         else:
             sys.stdout.write(text)
@@ -88,6 +90,25 @@ def _output(db: Any, result: Any, args: argparse.Namespace, *, title: str, repor
     audit_log(settings).append(actor, "export", report=report_id, format=args.format, file=str(path),
                                masked=masked, rows=len(result.rows), sha256=result_sha256(result))
     print(f"{note}; written to {path}")
+
+
+def truncation_note(result: Any) -> str:
+    """What a cut result says: raise --limit, unless the cap itself cut it."""
+    from queries.registry import MAX_ROW_CAP
+
+    if result.cap >= MAX_ROW_CAP:
+        return (f" (truncated at {MAX_ROW_CAP:,} rows, the most any query returns here; narrow the "
+                f"query to see the rest)")
+    return f" (truncated: more rows exist; raise --limit, at most {MAX_ROW_CAP:,})"
+
+
+def _say_cap(args: argparse.Namespace) -> None:
+    """One line on standard error when --limit asks for more than the cap."""
+    from queries.registry import MAX_ROW_CAP
+
+    if isinstance(args.limit, int) and args.limit > MAX_ROW_CAP:
+        print(f"--limit {args.limit:,} is above the cap of {MAX_ROW_CAP:,} rows; at most "
+              f"{MAX_ROW_CAP:,} rows are returned.", file=sys.stderr)
 
 
 # ------------------------------------------------------------------ handlers
@@ -125,6 +146,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.id in reports:
             report = reports[args.id]
             params = dict(_split(s) for s in args.param or [])
+            _say_cap(args)
             result = run_report(db, report, params, limit=args.limit, timeout=args.timeout, actor=actor)
             title, kind = report.title_text(settings.lang), report.result_kind
         else:
@@ -133,8 +155,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             try:
                 saved = get_saved(db, args.id)
             except QueryError:
-                raise QueryError(f"There is no report or saved report '{args.id}'; `python cli.py "
+                raise QueryError(f"There is no report or saved report '{quote(args.id)}'; `python cli.py "
                                  f"query list` and `query saved` show them.") from None
+            _say_cap(args)
             result = run_saved(db, args.id, parse_typed(args.param), limit=args.limit,
                                timeout=args.timeout, actor=actor)
             title, kind = saved["title"], "table"
@@ -150,6 +173,7 @@ def cmd_cypher(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     actor = acting_user(settings)
     with connect(settings) as db:
+        _say_cap(args)
         result = run_cypher(db, args.cypher, parse_typed(args.param), limit=args.limit,
                             timeout=args.timeout, actor=actor)
         kind = "graph" if result.graph else "table"

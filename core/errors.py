@@ -56,3 +56,7 @@ class QueryRefused(QueryError):
 
 class ExportError(OrgTraceError):
     """A result could not be exported in the requested format."""
+
+
+class ScreeningError(OrgTraceError):
+    """The screening rules file, a disposition or a briefing request is not valid."""

@@ -35,7 +35,9 @@ VARIABLES: dict[str, str] = {
     "ORGTRACE_SESSION_IDLE_MINUTES": "Minutes of inactivity after which a workbench login expires (default 30).",
     "ORGTRACE_LANG": "Interface language, zh or en (default zh).",
     "ORGTRACE_REPORT_DIR": "Where load reports (rejects and warnings CSVs) are written (default ./load-reports).",
+    "ORGTRACE_PLAUSIBLE_AMOUNT": "Largest plausible amount of one transfer; above it a load warns implausible_amount (default 1000000000000).",
     "JAVA_HOME": "Java 17+ used for the local server (default: java on PATH).",
+    "ORGTRACE_SCREENING_RULES": "Screening rules YAML file (default: screening/rules.yaml, shipped with the notice's defaults).",
 }
 
 
@@ -66,6 +68,8 @@ class Settings:
     lang: str
     java_home: str | None
     report_dir: Path
+    plausible_amount: float = 1e12
+    screening_rules: Path | None = None
     state_dir: Path = PROJECT_ROOT
     password: str | None = None
     session_idle_minutes: float = 30.0
@@ -91,10 +95,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     try:
         port = int(get("ORGTRACE_BOLT_PORT", "7687") or "7687")
         timeout = float(get("ORGTRACE_QUERY_TIMEOUT", "30") or "30")
+        plausible = float(get("ORGTRACE_PLAUSIBLE_AMOUNT", "1e12") or "1e12")
+        if not plausible > 0:
+            raise ValueError(f"ORGTRACE_PLAUSIBLE_AMOUNT must be above 0, not {plausible}")
         idle = float(get("ORGTRACE_SESSION_IDLE_MINUTES", "30") or "30")
     except ValueError as exc:
         from core.errors import ConfigError
-        raise ConfigError(f"A setting is not a number: {exc}. Check ORGTRACE_BOLT_PORT, ORGTRACE_QUERY_TIMEOUT and ORGTRACE_SESSION_IDLE_MINUTES.") from None
+        raise ConfigError(f"A setting is not a number: {exc}. Check ORGTRACE_BOLT_PORT, ORGTRACE_QUERY_TIMEOUT, "
+                          f"ORGTRACE_PLAUSIBLE_AMOUNT and ORGTRACE_SESSION_IDLE_MINUTES.") from None
     try:
         default_user = getpass.getuser()
     except Exception:  # no login name in some containers
@@ -115,6 +123,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         lang=lang if lang in ("zh", "en") else "zh",
         java_home=get("JAVA_HOME"),
         report_dir=Path(get("ORGTRACE_REPORT_DIR") or "load-reports"),
+        plausible_amount=plausible,
+        screening_rules=Path(get("ORGTRACE_SCREENING_RULES")) if get("ORGTRACE_SCREENING_RULES") else None,
         state_dir=Path(get("ORGTRACE_STATE_DIR") or platformdirs.user_data_dir("orgtrace")),
         password=get("ORGTRACE_PASSWORD"),
         session_idle_minutes=idle,

@@ -54,7 +54,9 @@ class PT:
         self.ts, self.payer, self.payee, self.cents, self.memo, self.txid = ts, payer, payee, cents, memo, None
 
 
-# name, status, classes, kind/tags.  The case's targets (the notice's classes 1-7).
+# name, status, classes, kind/tags.  The case's targets (the notice's classes 1-7). Classes 2-4
+# follow the words in the name (收藏文化 is culture; 重庆 anywhere in a name counts for class 4);
+# class 6 organizations hold events of at least 800 participants (see _event).
 TARGETS = (
     ("中华精准扶贫促进会", "未登记", (1, 3, 6), {"kind": "national_strategy", "group": "LG1"}),
     ("重庆市乡村振兴工作委员会办公室", "未登记", (1, 4, 5), {"kind": "impersonation", "group": "LG1"}),
@@ -75,14 +77,14 @@ TARGETS = (
     ("重庆市渝中区太极养生协会", "撤销", (4,), {"kind": "revoked_active", "revoked": "2022-05-20"}),
     ("重庆市健康养生促进会", "撤销", (4,), {"kind": "revoked_active", "revoked": "2023-06-30"}),
     ("重庆市民间收藏家协会", "撤销", (4,), {"kind": "revoked_reformed", "revoked": "2022-09-15"}),
-    ("重庆巴渝收藏文化交流会", "未登记", (4,), {"kind": "reformed"}),
+    ("重庆巴渝收藏文化交流会", "未登记", (2, 4), {"kind": "reformed"}),
     ("重庆市江北区青少年艺术发展促进会", "筹备", (2, 4), {"kind": "preparing_overreach"}),
     ("重庆市互联网公益联合会", "筹备", (2, 4), {"kind": "preparing_overreach"}),
     ("香港国际华人慈善总会", "未登记", (3, 7), {"kind": "offshore", "abroad": "香港", "group": "LG2"}),
     ("美国中华企业家联合总会重庆代表处", "未登记", (3, 4, 7), {"kind": "offshore", "abroad": "美国", "group": "LG2"}),
     ("世界华人健康产业联合会", "未登记", (7,), {"kind": "offshore", "abroad": "香港", "group": "LG2"}),
     ("重庆市老年书画研究总会", "未登记", (2, 4), {"kind": "counterfeit", "abroad": "香港", "imitates": "重庆市老年书画研究会"}),
-    ("中国书画艺术家协会重庆分会", "未登记", (2, 3), {"kind": "counterfeit", "abroad": "香港", "imitates": "重庆市书画艺术家协会"}),
+    ("中国书画艺术家协会重庆分会", "未登记", (2, 3, 4), {"kind": "counterfeit", "abroad": "香港", "imitates": "重庆市书画艺术家协会"}),
 )
 # Lawful organizations with names that a name rule alone would flag.
 LAWFUL_SPECIAL = (
@@ -274,6 +276,12 @@ class Case:
             if o.status == "筹备":
                 o.reg_date = self.date_between(dt.date(2023, 6, 1), dt.date(2024, 6, 30))
             self._staff(o, round(r.randrange(5, 26) * self.member_factor))
+            if o.end_date:  # a lawfully deregistered organization took nobody in after the date
+                last = o.end_date - dt.timedelta(days=1)
+                for row in o.leaders:
+                    row[2] = min(row[2], last)
+                for row in o.members:
+                    row[1] = min(row[1], last)
             if o.status == "正常":
                 o.account = self.account(o.name, o.credit_code)
 
@@ -499,7 +507,7 @@ class Case:
         e.place = place or (o.address if o.address and r.random() < 0.5 else
                             self.address(building=False)[0] + r.choice(N.BUILDING_NAMES) + "酒店" + r.choice(PLACE_WORDS))
         big = 6 in o.classes
-        e.participants = r.randrange(300, 3000) if big else r.randrange(50, 800) if o.target else r.randrange(15, 300)
+        e.participants = max(800, r.randrange(300, 3000)) if big else r.randrange(50, 800) if o.target else r.randrange(15, 300)
         per = {"会议": 0, "培训": r.randrange(2, 30) * 100, "募捐": r.randrange(5, 60) * 100, "庆典": r.randrange(0, 10) * 100,
                "年会": r.randrange(1, 10) * 100, "论坛": r.randrange(0, 30) * 100, "展览": 0, "联谊": r.randrange(0, 3) * 100}[etype]
         e.amount = per * e.participants if o.target else per * e.participants // 10

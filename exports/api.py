@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from core.errors import ExportError
+from core.files import open_private, private_dir
 from exports.html import write_html
 from exports.pdf import write_pdf
 from exports.tabular import write_csv, write_json, write_xlsx
@@ -33,12 +34,14 @@ def export(result: ResultData, meta: ExportMeta, fmt: str, path: str | os.PathLi
         raise ExportError(f"Cannot export as '{fmt}': choose one of {', '.join(FORMATS)}.")
     target = Path(path)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent, tighten=False)  # a missing folder is created 0700
     except OSError as exc:
         raise ExportError(f"Cannot write the export to {target.parent}: {exc.strerror or exc}.") from exc
     temp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part")
     try:
+        open_private(temp, "wb").close()  # born 0600: the writers below reuse the file
         writers[kind](result, meta, temp)
+        os.chmod(temp, 0o600)  # in case a library replaced the file
         os.replace(temp, target)
     except ExportError:
         raise

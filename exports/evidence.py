@@ -44,6 +44,7 @@ from typing import Any, Mapping
 
 from core.auth import Actor, require
 from core.errors import ExportError
+from core.files import private_dir, write_private_bytes
 from exports.api import export
 from exports.common import result_sha256
 from exports.fonts import find_cjk_font
@@ -203,7 +204,7 @@ def build_package(db: GraphDB, *, case: str, report: Report, params: Mapping[str
     signature = hmac.new(key or b"", manifest, hashlib.sha256).hexdigest()
     target = Path(out)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent, tighten=False)  # a missing folder is created 0700
         buffer = io.BytesIO()
         stamp = meta.run_at.astimezone(dt.timezone.utc).timetuple()[:6]
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -214,7 +215,7 @@ def build_package(db: GraphDB, *, case: str, report: Report, params: Mapping[str
                 archive.writestr(info, data)
         data = buffer.getvalue()
         temp = target.with_name(f".{target.name}.{os.getpid()}.part")
-        temp.write_bytes(data)
+        write_private_bytes(temp, data)  # evidence holds personal data: owner only (0600)
         os.replace(temp, target)
     except OSError as exc:
         raise ExportError(f"The evidence package cannot be written to {target}: {exc.strerror or exc}.") from None

@@ -9,9 +9,21 @@ from graph.connection import GraphDB
 def init_db(db: GraphDB, *, wait_seconds: int = 300) -> list[str]:
     """Create every constraint and index of the schema (idempotent). Returns the statements."""
     statements = schema.constraint_statements() + schema.index_statements()
+    _drop_outdated_fulltext(db)
     db.write_many(statements)
     db.write(f"CALL db.awaitIndexes({int(wait_seconds)})")
     return statements
+
+
+def _drop_outdated_fulltext(db: GraphDB) -> None:
+    """Drop the full-text index when it covers other labels or properties than the schema
+    declares (a label added to the model, e.g. LegalEntity), so init recreates it."""
+    labels = sorted(n.label for n in schema.NODES if n.fulltext)
+    props = sorted({p for n in schema.NODES for p in n.fulltext})
+    rows = db.read("SHOW FULLTEXT INDEXES YIELD name, labelsOrTypes, properties WHERE name = $name "
+                   "RETURN labelsOrTypes, properties", {"name": schema.FULLTEXT_INDEX})
+    if rows and (sorted(rows[0]["labelsOrTypes"]) != labels or sorted(rows[0]["properties"]) != props):
+        db.write(f"DROP INDEX {schema.FULLTEXT_INDEX} IF EXISTS")
 
 
 def refresh_search_index(db: GraphDB) -> None:

@@ -82,6 +82,26 @@ NODES: tuple[NodeType, ...] = (
          "region": STRING, "blacklisted": BOOLEAN},
         required=("name",), indexed=("name", "id_number"), fulltext=("name", "aliases")),
     NodeType(
+        "LegalEntity", "key", "当事方（类型不明）",
+        "A party whose source does not say whether it is a person or an organization "
+        "(FollowTheMoney LegalEntity): kept as such, not guessed. It takes part in the same "
+        "relationships as a person or an organization (accounts, addresses, links), and the "
+        "entity search and money-trail reports find it. Key: the credit code when it passes "
+        "its checksum, else as a person's ('np:' name + phone, else 'ns:' + name scoped to its "
+        "file). An FtM LegalEntity with a valid resident ID loads as a Person, with a valid "
+        "credit code as an Organization.",
+        {"key": STRING, "name": STRING, "aliases": STRING_LIST, "id_number": STRING,
+         "id_valid": BOOLEAN, "credit_code": STRING, "credit_code_valid": BOOLEAN,
+         "phone": STRING, "foreign": BOOLEAN},
+        required=("name",), indexed=("name",), fulltext=("name", "aliases")),
+    NodeType(
+        "Position", "key", "职位",
+        "A post that people occupy (FollowTheMoney Position), e.g. a seat on a board. Key: "
+        "'pos:' + the organization's key (else the file's SHA-256 prefix) + '|' + normalised name.",
+        {"key": STRING, "name": STRING, "aliases": STRING_LIST, "organization": STRING,
+         "country": STRING},
+        required=("name",), fulltext=("name", "aliases")),
+    NodeType(
         "BankAccount", "key", "账户",
         "A bank account or card. Key: its number with letters and digits only, upper case. "
         "Cash movements use a per-account pseudo account 'CASH:' + number (kind 'cash'); a "
@@ -135,28 +155,72 @@ NODES: tuple[NodeType, ...] = (
         {"key": STRING, "title": STRING, "cypher": STRING, "parameters": STRING,
          "owner": STRING, "created_at": DATETIME},
         required=("title", "cypher", "owner"), bookkeeping=True),
+    # ---- campaign screening (screening/): findings, runs, dispositions
+    NodeType(
+        "Finding", "key", "筛查发现",
+        "One screening rule's flag on an organization or person: the rule, the notice's "
+        "priority class (1-7, none for registration and people rules), the reasons in Chinese "
+        "and English, the evidence records with their provenance (JSON), the run and time. "
+        "Key: rule id + '|' + subject key, so a rerun replaces instead of duplicating.",
+        {"key": STRING, "rule": STRING, "notice_class": INTEGER, "subject_key": STRING,
+         "subject_label": STRING, "subject_name": STRING, "gate": BOOLEAN, "weight": FLOAT,
+         "reason_zh": STRING, "reason_en": STRING, "evidence": STRING, "run": STRING,
+         "found_at": DATETIME, "user": STRING},
+        required=("rule", "subject_key", "run"), indexed=("rule", "subject_key", "run"),
+        bookkeeping=True),
+    NodeType(
+        "ScreeningRun", "key", "筛查批次",
+        "One run of the screening rules: who, when, the rules file's SHA-256 and the counts.",
+        {"key": STRING, "user": STRING, "started_at": DATETIME, "finished_at": DATETIME,
+         "rules_sha256": STRING, "findings": INTEGER, "organizations": INTEGER,
+         "suppressed": INTEGER},
+        required=("user",), bookkeeping=True),
+    NodeType(
+        "DispositionChange", "key", "处置记录",
+        "One decision on an organization's case: the disposition (引导登记, 责令解散, 劝散, 取缔, "
+        "移交…), the case status, who, when and why, the deciding authority and date. Only ever "
+        "created, never changed: the latest is the current disposition, the rest its history.",
+        {"key": STRING, "org_key": STRING, "seq": INTEGER, "disposition": STRING,
+         "status": STRING, "reason": STRING, "user": STRING, "at": DATETIME,
+         "decided_on": DATE, "authority": STRING, "previous_disposition": STRING,
+         "previous_status": STRING},
+        required=("org_key", "disposition", "status", "reason", "user", "at"),
+        indexed=("org_key", "disposition", "at"), bookkeeping=True),
 )
 
-_PARTY = ("Person", "Organization")
+_PARTY = ("Person", "Organization", "LegalEntity")
+
+#: Properties of a relationship read from a FollowTheMoney link (interval) entity: its
+#: role, its dates as the source wrote them (an ISO date or a prefix of one: '2019',
+#: '2019-05', '2019-05-06'), where the source says it comes from, and the FtM entity id.
+FTM_LINK: dict[str, str] = {"role": STRING, "start_date": STRING, "end_date": STRING, "date": STRING,
+                            "source": STRING, "ftm_id": STRING}
 
 RELATIONSHIPS: tuple[RelType, ...] = (
-    RelType("LEADS", ("Person",), ("Organization",), "领导",
-            "A leader of the organization, with the role (会长, 副会长, 秘书长, 理事, 财务, 法定代表人…).",
-            {"role": STRING, "since": DATE}),
-    RelType("MEMBER_OF", ("Person",), ("Organization",), "成员",
-            "A member, with joining date and fees paid.",
-            {"joined_on": DATE, "fee": FLOAT}),
+    RelType("LEADS", _PARTY, ("Organization", "LegalEntity"), "领导",
+            "A leader of the organization, with the role (会长, 副会长, 秘书长, 理事, 财务, 法定代表人…). "
+            "Also a FollowTheMoney Directorship (role '董事' when the source names none); its "
+            "director may be a company or a LegalEntity.",
+            {"role": STRING, "since": DATE, **FTM_LINK}),
+    RelType("MEMBER_OF", _PARTY, ("Organization", "LegalEntity"), "成员",
+            "A member, with joining date and fees paid (also a FollowTheMoney Membership).",
+            {"joined_on": DATE, "fee": FLOAT, **FTM_LINK}),
     RelType("BRANCH_OF", ("Organization",), ("Organization",), "分支",
             "A branch or subordinate body of the target organization."),
     RelType("HOLDS", _PARTY, ("BankAccount",), "持有",
-            "The account's holder (开户人)."),
+            "The account's holder (开户人); also a FollowTheMoney Ownership of a BankAccount.",
+            {"share": STRING, **FTM_LINK}),
     RelType("TRANSFER", ("BankAccount",), ("BankAccount",), "转账",
             "Money from payer account to payee account. Key: 'id:' + transaction id, else "
             "'h:' + hash of accounts, time and amount, so a transfer in both parties' "
-            "statements is one relationship.",
+            "statements is one relationship. `time` is missing only on a FollowTheMoney Payment "
+            "without a date (loaded with a `missing_date` warning): the money-trail reports, "
+            "which need time order, leave such transfers out and count them in their "
+            "`undated_left_out` column.",
             {"tx_key": STRING, "tx_id": STRING, "amount": FLOAT, "time": DATETIME,
-             "memo": STRING, "channel": STRING, "branch": STRING, "cash": BOOLEAN},
-            key="tx_key", required=("amount", "time"), indexed=("time", "amount")),
+             "memo": STRING, "channel": STRING, "branch": STRING, "cash": BOOLEAN,
+             "currency": STRING, "ftm_id": STRING},
+            key="tx_key", required=("amount",), indexed=("time", "amount")),
     RelType("LOCATED_AT", _PARTY, ("Address",), "位于", "Domicile or address of a party."),
     RelType("HAS_PHONE", _PARTY, ("Phone",), "电话", "A phone number used by the party."),
     RelType("ORGANIZED", ("Organization",), ("Event",), "组织活动", "The organization held the event."),
@@ -165,14 +229,51 @@ RELATIONSHIPS: tuple[RelType, ...] = (
     RelType("CONCERNS", ("Lead", "BlacklistEntry"), _PARTY, "涉及",
             "A lead or blacklist entry names this organization or person."),
     RelType("LISTS", ("BlacklistEntry",), ("Person",), "列入", "The blacklist entry lists this person."),
-    RelType("OWNS", _PARTY, ("Organization",), "拥有", "Ownership (from FollowTheMoney).",
-            {"share": STRING}),
-    RelType("ASSOCIATE_OF", ("Person",), ("Person",), "关联", "Associates (FollowTheMoney Associate).",
-            {"relationship": STRING}),
-    RelType("FAMILY_OF", ("Person",), ("Person",), "亲属", "Relatives (FollowTheMoney Family).",
-            {"relationship": STRING}),
-    RelType("LINKED_TO", _PARTY, _PARTY, "其他关联", "Any other stated link (FollowTheMoney UnknownLink).",
-            {"role": STRING}),
+    RelType("OWNS", _PARTY, ("Organization", "LegalEntity"), "拥有",
+            "Ownership (FollowTheMoney Ownership: owner → asset), with the share held.",
+            {"share": STRING, **FTM_LINK}),
+    RelType("ASSOCIATE_OF", _PARTY, _PARTY, "关联",
+            "Associates (FollowTheMoney Associate: person → associate; undirected in the source).",
+            {"relationship": STRING, **FTM_LINK}),
+    RelType("FAMILY_OF", ("Person",), ("Person",), "亲属",
+            "Relatives (FollowTheMoney Family: person → relative, `relationship` says what the "
+            "relative is to the person, e.g. mother).",
+            {"relationship": STRING, **FTM_LINK}),
+    RelType("LINKED_TO", (*_PARTY, "BankAccount", "Address"), (*_PARTY, "BankAccount", "Address"), "其他关联",
+            "Any other stated link (FollowTheMoney UnknownLink: subject → object).",
+            FTM_LINK),
+    RelType("EMPLOYED_BY", ("Person",), ("Organization", "LegalEntity"), "受雇于",
+            "Employment (FollowTheMoney Employment: employee → employer).", FTM_LINK),
+    RelType("REPRESENTS", _PARTY, _PARTY, "代理",
+            "An agent acting for a client (FollowTheMoney Representation: agent → client).", FTM_LINK),
+    RelType("SUCCEEDED_BY", _PARTY, _PARTY, "由…承继",
+            "A legal successor (FollowTheMoney Succession: predecessor → successor).", FTM_LINK),
+    RelType("OCCUPIES", ("Person",), ("Position",), "任职",
+            "A person holding a post (FollowTheMoney Occupancy: holder → post).", FTM_LINK),
+    RelType("POST_IN", ("Position",), ("Organization", "LegalEntity"), "职位所属",
+            "The organization a post belongs to (FollowTheMoney Position.organization)."),
+)
+
+#: Written back by ``python cli.py analyze run`` (analytics/, issue 11); each run replaces
+#: the previous run's values. ``hub_score`` is the combined ringleader score (0..1) and
+#: ``hub_rank`` its rank (1 = first) among the people ranked; ``group_id`` the linked-group
+#: number of an organization; ``analytics_at`` the run's time (UTC).
+ANALYTICS_PROPERTIES: dict[str, dict[str, str]] = {
+    "Person": {"hub_score": FLOAT, "hub_rank": INTEGER, "analytics_at": DATETIME},
+    "Organization": {"group_id": INTEGER, "analytics_at": DATETIME},
+}
+for _node in NODES:
+    _node.properties.update(ANALYTICS_PROPERTIES.get(_node.label, {}))
+
+RELATIONSHIPS += (
+    RelType("REFORMED_AS", ("Organization",), ("Organization",), "换名重组",
+            "Written by `analyze run`: the old (revoked, deregistered or blacklisted) organization "
+            "carries on as the newer one; what they share (leader, address, account), the evidence "
+            "text and the run time.",
+            {"shared": STRING_LIST, "evidence": STRING, "analytics_at": DATETIME}),
+    RelType("FLAGS", ("Finding",), _PARTY, "标记", "The screening finding concerns this organization or person."),
+    RelType("APPLIES_TO", ("DispositionChange",), ("Organization",), "处置对象",
+            "The disposition decision is about this organization."),
 )
 
 NODE_BY_LABEL: dict[str, NodeType] = {n.label: n for n in NODES}

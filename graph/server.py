@@ -6,8 +6,14 @@ connector on 127.0.0.1 only. The jars are fetched once with Maven into the cache
 (outside the repository) and the launcher is compiled there with ``javac``.
 
 A server is identified by its data directory, which holds the store, the logs, the
-generated password (mode 0600) and ``server.json`` (pid, port). Several servers with
-different data directories and ports can run side by side.
+generated password and ``server.json`` (pid, port). Several servers with different data
+directories and ports can run side by side.
+
+Everything in the data directory is private (``core.files``): the directory is 0700 (an
+existing one found wider is tightened, with its contents, and one line says so), OrgTrace's
+files there are 0600, and Neo4j runs with umask 077 so the store and logs it writes are too.
+LOAD CSV cannot read local files: ``dbms.security.allow_csv_import_from_file_urls=false``
+and an empty import directory (the query guard refuses LOAD CSV before that).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from pathlib import Path
 import psutil
 
 from core.errors import PrerequisiteError, ServerError
+from core.files import open_private, private_dir, write_private_text
 from core.settings import PROJECT_ROOT, Settings
 
 SERVER_SRC = PROJECT_ROOT / "server"
@@ -202,13 +209,22 @@ class LocalServer:
     def uri(self) -> str:
         return f"bolt://127.0.0.1:{self.bolt_port}"
 
+    @property
+    def import_dir(self) -> Path:
+        """The server's import directory for LOAD CSV: kept empty (and file URLs are off)."""
+        return self.home / "import-empty"
+
     def password(self) -> str:
         """The generated password (created at first start, readable only by the user)."""
         if not self.password_file.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self.data_dir)
             fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(24) + "\n")
+        else:
+            private_dir(self.data_dir)
+            with open_private(self.password_file, "a"):  # tightens a file found wider
+                pass
         return self.password_file.read_text().strip()
 
     def pid(self) -> int | None:
@@ -248,9 +264,11 @@ class LocalServer:
                 f"Port {port} on 127.0.0.1 is already in use by another program, so the local Neo4j "
                 f"cannot listen there: choose another with --bolt-port (or ORGTRACE_BOLT_PORT), or "
                 f"set NEO4J_URI to use the Neo4j already running.")
+        private_dir(self.data_dir, recursive=True)  # the store may predate private folders
         password = self.password()
-        self.home.mkdir(parents=True, exist_ok=True)
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.home)
+        private_dir(self.log_file.parent)
+        private_dir(self.import_dir)
         self._write_conf()
         cmd = [java, f"-Xms{self.settings.neo4j_heap}", f"-Xmx{self.settings.neo4j_heap}",
                "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
@@ -258,12 +276,13 @@ class LocalServer:
                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "-Dio.netty.tryReflectionSetAccessible=true",
                "-Dfile.encoding=UTF-8", "-cp", f"{launcher_classes(self.settings)}:{install / 'lib'}/*",
                LAUNCHER_CLASS, str(self.home), str(port), str(self.password_file)]
-        with open(self.log_file, "ab") as log:
+        with open_private(self.log_file, "ab") as log:
             log.write(f"\n--- start {time.strftime('%Y-%m-%d %H:%M:%S')} port {port}\n".encode())
             log.flush()
+            # umask 077: the store, transaction logs and Neo4j's own logs are born 0600/0700
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    start_new_session=True, cwd=self.data_dir)
-        self.state_file.write_text(json.dumps({"pid": proc.pid, "port": port}))
+                                    start_new_session=True, cwd=self.data_dir, umask=0o077)
+        write_private_text(self.state_file, json.dumps({"pid": proc.pid, "port": port}))
         self._wait_for_bolt(proc, port, password, timeout)
         return self.status(), True
 
@@ -275,8 +294,11 @@ class LocalServer:
             "dbms.usage_report.enabled=false",
             "db.tx_log.rotation.retention_policy=2 files",
             "server.logs.debug.enabled=true",
+            "# LOAD CSV may not read files on this machine (the query guard refuses LOAD CSV too):",
+            "dbms.security.allow_csv_import_from_file_urls=false",
+            f"server.directories.import={self.import_dir}",
         ]
-        conf.write_text("\n".join(lines) + "\n")
+        write_private_text(conf, "\n".join(lines) + "\n")
 
     def _wait_for_bolt(self, proc: subprocess.Popen, port: int, password: str, timeout: float) -> None:
         from neo4j import GraphDatabase

@@ -11,7 +11,7 @@ Canonical forms (they feed merge keys; change them only with a re-load in mind):
 - Accounts: letters and digits only, upper case.
 
 The ``normalize_*`` and ``parse_*`` functions return None for an empty value; ``parse_*``
-raise ValueError, with a short reason, for a value that is not empty but wrong.
+raise :class:`BadValue` (a ValueError), with a short reason, for a value that is not empty but wrong.
 """
 
 from __future__ import annotations
@@ -26,6 +26,13 @@ from decimal import Decimal
 from stdnum import luhn
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
+
+from core.errors import OrgTraceError
+
+
+class BadValue(OrgTraceError, ValueError):
+    """A value that is not empty but cannot be read as its type; the message says why.
+    A ValueError too, so callers written for the ValueError contract keep working."""
 
 _HALFWIDTH = {0x3000: 0x20, **{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}}
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
@@ -109,30 +116,58 @@ def normalize_account(s: str | None) -> str | None:
     return re.sub(r"[^0-9A-Za-z]", "", _nfkc(s)).upper() or None
 
 
-_AMOUNT = re.compile(r"""
+_CURRENCY = r"(?:人民币|RMB|CNY|¥)"
+_AMOUNT = re.compile(rf"""
     (?P<sign>[+-])?
-    (?:人民币|RMB|CNY|¥)?
+    {_CURRENCY}?
     (?P<sign2>[+-])?
-    (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)
+    (?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)
+    (?:E(?P<exp>[+-]?\d{{1,3}}))?
     (?P<unit>[万亿])?
-    (?:元整?|人民币|RMB|CNY)?
+    (?:元整?|{_CURRENCY})?
     """, re.X | re.I)
 _UNITS = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
+#: Digits an amount may have before the decimal point: more cannot be stored to the cent
+#: as a float (the graph's number type), and is never a real amount of money.
+MAX_AMOUNT_DIGITS = 15
+MAX_AMOUNT = Decimal(10) ** MAX_AMOUNT_DIGITS
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """Text quoted in a message, cut to ``limit`` characters with '…' and the length.
+
+    >>> clip('abc'), clip('x' * 100, 10)
+    ('abc', 'xxxxxxxxx… (100 characters)')
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 1]}… ({len(text):,} characters)"
+
+
+def _quoted(s: str) -> str:
+    return repr(clip(s, 60))
 
 
 def parse_amount(s: str | None) -> Decimal | None:
-    """An amount of money as Decimal; None when empty; ValueError when not an amount.
+    """An amount of money as Decimal; None when empty; BadValue (a ValueError) when not an
+    amount.
 
-    Accepts thousands separators, full-width digits, ¥ ￥ 元 RMB CNY 人民币, spaces, a
-    leading sign, accounting parentheses for negatives and the 万 / 亿 multipliers.
+    Accepts thousands separators, full-width digits, scientific notation (5.689852347E7,
+    as spreadsheets and JSON tools write it), ¥ ￥ 元 RMB CNY 人民币 before or after the
+    number, spaces, a leading sign, accounting parentheses for negatives and the 万 / 亿
+    multipliers. An amount of :data:`MAX_AMOUNT` (10^15) or more is refused: no money
+    amount is that large, and a float cannot hold it to the cent.
 
     >>> parse_amount('￥1,234.50'), parse_amount('(1,234.00)'), parse_amount('1.5万')
     (Decimal('1234.50'), Decimal('-1234.00'), Decimal('15000.0'))
     >>> parse_amount('－１２０．５元'), parse_amount('RMB 300'), parse_amount(' ')
     (Decimal('-120.5'), Decimal('300'), None)
+    >>> parse_amount('5.689852347E7'), parse_amount('300 CNY'), parse_amount('-2.5E3')
+    (Decimal('56898523.47'), Decimal('300'), Decimal('-2.5E+3'))
     >>> parse_amount('12元5角')
     Traceback (most recent call last):
-    ValueError: not an amount: '12元5角'
+    loaders.clean.BadValue: not an amount: '12元5角'
     """
     if s is None:
         return None
@@ -142,9 +177,32 @@ def parse_amount(s: str | None) -> Decimal | None:
     negative = text.startswith("(") and text.endswith(")")
     m = _AMOUNT.fullmatch(text[1:-1] if negative else text)
     if not m or (m["sign"] and m["sign2"]):
-        raise ValueError(f"not an amount: {s!r}")
-    value = Decimal(m["num"].replace(",", "")) * _UNITS.get(m["unit"], 1)
+        raise BadValue(f"not an amount: {_quoted(s)}")
+    digits = m["num"].replace(",", "")
+    if len(digits.split(".")[0].lstrip("0")) > MAX_AMOUNT_DIGITS + 8:   # bounds the work below
+        raise BadValue(f"too large to be an amount: {_quoted(s)}")
+    value = Decimal(digits)
+    if m["exp"]:
+        value = value.scaleb(int(m["exp"]))
+    value *= _UNITS.get(m["unit"], 1)
+    if abs(value) >= MAX_AMOUNT:
+        raise BadValue(f"too large to be an amount (10^{MAX_AMOUNT_DIGITS} or more): {_quoted(s)}")
     return -value if negative or "-" in (m["sign"], m["sign2"]) else value
+
+
+def amount_sign(s: str) -> int:
+    """-1 when an amount's text carries a minus sign (or accounting parentheses), +1 for an
+    explicit plus sign, 0 when it has no sign.
+
+    >>> amount_sign('-500.00'), amount_sign('(12)'), amount_sign(' +5 '), amount_sign('5'), amount_sign('－5')
+    (-1, -1, 1, 0, -1)
+    """
+    text = "".join(_nfkc(s).replace("−", "-").split())
+    if text.startswith("(") and text.endswith(")"):
+        return -1
+    m = _AMOUNT.fullmatch(text)
+    sign = m and (m["sign"] or m["sign2"])
+    return -1 if sign == "-" else 1 if sign == "+" else 0
 
 
 _ZH_DATE = str.maketrans({"年": "-", "月": "-", "日": " ", "号": " ", "时": ":", "点": ":",
@@ -174,7 +232,7 @@ def parse_datetime(s: str | None) -> dt.datetime | None:
     (datetime.datetime(2023, 5, 6, 12, 0), datetime.datetime(2023, 5, 6, 14, 3))
     >>> parse_datetime('2023-02-30')
     Traceback (most recent call last):
-    ValueError: impossible date: '2023-02-30'
+    loaders.clean.BadValue: impossible date: '2023-02-30'
     """
     if s is None:
         return None
@@ -186,17 +244,17 @@ def parse_datetime(s: str | None) -> dt.datetime | None:
     else:
         m = _DATETIME.fullmatch(text.translate(_ZH_DATE).strip(": ")) or _COMPACT.fullmatch(text)
         if not m:
-            raise ValueError(f"not a date: {s!r}")
+            raise BadValue(f"not a date: {_quoted(s)}")
         value = _from_parts(m.groupdict(), s)
     if not 1900 <= value.year <= 2100:
-        raise ValueError(f"year out of range: {s!r}")
+        raise BadValue(f"year out of range: {_quoted(s)}")
     return value
 
 
 def _from_serial(text: str, s: str) -> dt.datetime:
     """An Excel serial day number (epoch 1899-12-30), to the nearest second."""
     if not 20000 <= float(text) <= 80000:
-        raise ValueError(f"not a date: {s!r}")
+        raise BadValue(f"not a date: {_quoted(s)}")
     value = _EXCEL_EPOCH + dt.timedelta(days=float(text))
     return (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
 
@@ -207,12 +265,15 @@ def _from_parts(part: dict[str, str | None], s: str) -> dt.datetime:
         value = dt.datetime(*(int(part[k] or 0) for k in ("y", "m", "d", "H", "M", "S")),
                             int((part.get("f") or "0").ljust(6, "0")))
     except ValueError:
-        raise ValueError(f"impossible date: {s!r}") from None
+        raise BadValue(f"impossible date: {_quoted(s)}") from None
     if tz := part.get("tz"):
         offset = dt.timedelta() if tz == "Z" else dt.timedelta(hours=int(tz[1:3]),
                                                                minutes=int(tz[-2:]))
-        zone = dt.timezone(-offset if tz.startswith("-") else offset)
-        value = value.replace(tzinfo=zone).astimezone(_CHINA).replace(tzinfo=None)
+        try:
+            zone = dt.timezone(-offset if tz.startswith("-") else offset)
+            value = value.replace(tzinfo=zone).astimezone(_CHINA).replace(tzinfo=None)
+        except (ValueError, OverflowError):   # an offset of 24 h or more; a date at year 1 or 9999
+            raise BadValue(f"impossible date: {_quoted(s)}") from None
     return value
 
 
@@ -345,19 +406,26 @@ from core.cells import looks_like_formula  # noqa: E402,F401
 from core.cells import neutralise as neutralize_formula  # noqa: E402,F401
 
 
-_IN = frozenset({"进", "收", "入", "贷", "收入", "转入", "C", "CR", "IN", "+", "贷方", "收款",
-                 "进账", "入账", "存入"})
-_OUT = frozenset({"出", "付", "支", "借", "支出", "转出", "D", "DR", "OUT", "-", "借方", "付款",
-                  "出账", "取出"})
+#: 收付标志 / 借贷标志 values, compared after NFKC (full-width to half-width), without
+#: whitespace or a trailing '.', in upper case. Seen from the holder of the statement:
+#: 借 = debit = money out, 贷 = credit = money in. A lone '+' / '-' is a flag too.
+_IN = frozenset({"进", "收", "入", "贷", "存", "收入", "转入", "贷方", "贷记", "收款", "收方", "进账", "入账",
+                 "存入", "汇入", "来账", "C", "CR", "CREDIT", "IN", "INFLOW", "INCOME", "DEPOSIT", "+"})
+_OUT = frozenset({"出", "付", "支", "借", "取", "支出", "转出", "付出", "借方", "借记", "付款", "付方", "出账",
+                  "取出", "汇出", "往账", "D", "DR", "DEBIT", "OUT", "OUTFLOW", "EXPENSE", "WITHDRAWAL",
+                  "-", "\u2212"})
 
 
 def direction_of(flag: str | None) -> str | None:
     """'in' or 'out' for a 收付标志 / 借贷标志 value, seen from the account holder; else None.
+    Case, width, whitespace and a trailing '.' do not matter.
 
     >>> direction_of('贷'), direction_of(' 借方 '), direction_of('dr'), direction_of('?')
     ('in', 'out', 'out', None)
+    >>> direction_of('Ｃｒ.'), direction_of('Debit'), direction_of('转 出'), direction_of('+')
+    ('in', 'out', 'out', 'in')
     """
-    key = _nfkc(flag or "").strip().upper()
+    key = "".join(_nfkc(flag or "").split()).rstrip(".").upper()
     return "in" if key in _IN else "out" if key in _OUT else None
 
 

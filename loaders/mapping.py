@@ -27,10 +27,21 @@ import yaml
 from core.errors import LoadError
 from graph import schema
 from loaders import clean, keys
+from loaders.read import WARNINGS_KEY
 from loaders.records import Issue, NodeRecord, RelRecord, RowResult
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 MAX_FIELD_CHARS = 65_536
+#: An amount above this (per value) loads with an ``implausible_amount`` warning; the
+#: pipeline sets it from ORGTRACE_PLAUSIBLE_AMOUNT (core/settings.py).
+DEFAULT_PLAUSIBLE_AMOUNT = 1e12
+#: Field types whose value is free text: a broken byte there is a warning; in any other
+#: field (accounts, IDs, names, amounts, dates, flags...) it would change a key or a fact,
+#: and the row is rejected.
+FREE_TEXT_TYPES = frozenset({"string", "text", "address"})
+#: How a row without a direction flag gets its direction from a signed amount
+#: (the mapping's ``direction: {unflagged: ...}``).
+UNFLAGGED_RULES = ("negative_reverses", "statement")
 LIST_SEPARATORS = re.compile(r"[、,，;；/|]+")
 
 
@@ -68,12 +79,17 @@ class Field:
     nonzero: bool = False
     negative_reverses: bool = False
     epoch: str | None = None          # day_number: the date of day 0
+    #: amount: above this, an ``implausible_amount`` warning
+    plausible: float = DEFAULT_PLAUSIBLE_AMOUNT
+    #: set by the mapping (not YAML): the sign of a ``negative_reverses`` amount is weighed
+    #: after the whole row is read, against the row's direction flag
+    sign_deferred: bool = False
 
 
 class Values(dict):
     """Cleaned values of one row plus the checks made on IDs and codes."""
 
-    __slots__ = ("row", "scope", "checks", "reversed", "warnings")
+    __slots__ = ("row", "scope", "checks", "reversed", "warnings", "sign", "signed_at")
 
     def __init__(self, row: int, scope: str):
         self.row = row
@@ -81,6 +97,10 @@ class Values(dict):
         self.checks: dict[str, Any] = {}
         self.reversed = False
         self.warnings: list[Issue] = []
+        #: the sign written on a direction-bearing amount (-1, +1, 0: none) and where
+        #: (column, text); weighed against the direction flag once the row is read
+        self.sign = 0
+        self.signed_at: tuple[str, str] | None = None
 
 
 # ------------------------------------------------------------------ field types
@@ -138,6 +158,16 @@ def _text_converter(normalize: Callable[[str], Any] | None) -> Converter:
 
 
 def _amount_converter(f: Field) -> Converter:
+    """An amount. With ``negative_reverses`` the value is the absolute amount and its sign
+    speaks for the direction: at once (a mapping without direction flags: a negative
+    amount reverses the relationship), or, with ``sign_deferred``, once the row's flag is
+    known (:meth:`Mapping._decide_direction`)."""
+    signed, deferred = f.negative_reverses, f.sign_deferred
+
+    def implausible(text: str, column: str, values: Values) -> None:
+        values.warnings.append(Issue(values.row, column, "implausible_amount",
+                                     f"more than {f.plausible:,.0f} in one value: loaded, check it", text))
+
     def convert(text: str, column: str, values: Values) -> Any:
         if _SIMPLE_AMOUNT.fullmatch(text):
             # Plain digits with at most 2 decimals: float(text) is what the Decimal route
@@ -145,6 +175,8 @@ def _amount_converter(f: Field) -> Converter:
             amount = float(text)
             if f.nonzero and amount == 0:
                 raise Reject(column, "zero_amount", "the amount is zero", text)
+            if amount > f.plausible:
+                implausible(text, column, values)
             return amount
         try:
             value = clean.parse_amount(text)
@@ -152,14 +184,22 @@ def _amount_converter(f: Field) -> Converter:
             raise Reject(column, "bad_amount", str(exc), text) from None
         if value is None:
             return None
+        value = value.quantize(_CENT)     # |value| < 10^15 (parse_amount): exact in 28 digits
         if f.nonzero and value == 0:
             raise Reject(column, "zero_amount", "the amount is zero", text)
-        if value < 0 and f.negative_reverses:
-            values.reversed = not values.reversed
-            values.warnings.append(Issue(values.row, column, "negative_amount",
-                                         "negative amount: loaded as its absolute value, direction reversed", text))
-            value = -value
-        return float(value.quantize(_CENT))
+        if signed:
+            sign = -1 if value < 0 else clean.amount_sign(text) if "+" in text or "＋" in text else 0
+            value = abs(value)
+            if deferred:
+                if sign:
+                    values.sign, values.signed_at = sign, (column, text)
+            elif sign < 0:
+                values.reversed = not values.reversed
+                values.warnings.append(Issue(values.row, column, "negative_amount",
+                                             "negative amount: loaded as its absolute value, direction reversed", text))
+        if abs(value) > f.plausible:
+            implausible(text, column, values)
+        return float(value)
     return convert
 
 
@@ -185,7 +225,7 @@ def _day_number_converter(f: Field) -> Converter:   # simulation steps or day of
         try:
             days = int(float(text))
             return dt.datetime.fromisoformat(f.epoch or "2000-01-01") + dt.timedelta(days=days)
-        except ValueError:
+        except (ValueError, OverflowError):   # not a number, inf, or beyond year 9999
             raise Reject(column, "bad_date", "not a day number", text) from None
     return convert
 
@@ -204,8 +244,7 @@ def _id_converter(f: Field) -> Converter:
         check = _resident_id(text)
         values.checks[name] = check
         if check.number and not check.valid:
-            values.warnings.append(Issue(values.row, column, "bad_id_checksum",
-                                         f"resident ID not valid ({check.note}); kept as data, not used as a key", text))
+            values.warnings.append(Issue(values.row, column, "bad_id_checksum", keys.id_warning(check), text))
         elif check.number is None:
             code = _credit_code(text)   # an organization's code in an ID column
             if code.valid:
@@ -223,8 +262,7 @@ def _code_converter(f: Field) -> Converter:
         code = _credit_code(text)
         values.checks[f.name] = code
         if not code.valid:
-            values.warnings.append(Issue(values.row, column, "bad_code_checksum",
-                                         f"credit code not valid ({code.note}); kept as data, not used as a key", text))
+            values.warnings.append(Issue(values.row, column, "bad_code_checksum", keys.code_warning(code), text))
         return code.number or text
     return convert
 
@@ -344,31 +382,11 @@ def _person(values: Values, spec: Spec, name: str | None, check: clean.IdCheck |
             key: str | None) -> NodeRecord | None:
     if key is None:
         return None
-    props = {"name": name, **_props(values, spec)}
-    if check is not None and check.number:
-        props.update(id_number=check.number, id_valid=check.valid)
-        if check.birth_date:
-            props["birth_date"] = check.birth_date
-        if check.gender:
-            props["gender"] = check.gender
-    if name is None:
-        props.pop("name")
-        props["name"] = key
-    return NodeRecord("Person", key, props, values.row)
+    return keys.person_node(values.row, name, check, None, values.scope, _props(values, spec), key=key)
 
 
 def rule_organization(values: Values, spec: Spec) -> NodeRecord | None:
-    name = spec.name(values)
-    code = _code_check(values, spec)
-    key = keys.org_key(code, name)
-    if key is None:
-        return None
-    props = {"name": name or key, **_props(values, spec)}
-    if code is not None and code.number:
-        props.update(credit_code=code.number, credit_code_valid=code.valid)
-    by_code = bool(code and code.valid)
-    return NodeRecord("Organization", key, props, values.row,
-                      resolve_by_name=not by_code, adopt_name_key=by_code and bool(name))
+    return keys.organization_node(values.row, spec.name(values), _code_check(values, spec), _props(values, spec))
 
 
 def rule_party(values: Values, spec: Spec) -> NodeRecord | None:
@@ -384,26 +402,15 @@ def rule_party(values: Values, spec: Spec) -> NodeRecord | None:
 def rule_account(values: Values, spec: Spec) -> NodeRecord | None:
     number = spec.number(values)
     # keys.account_key is clean.normalize_account: take its memo when the number is text
-    key = _account(number) if number.__class__ is str else keys.account_key(number)
-    if key is None:
-        return None
-    props = {"number": key, "kind": "account", **_props(values, spec)}
-    props["luhn_valid"] = _luhn(key)
-    return NodeRecord("BankAccount", key, props, values.row)
-
-
-_DISTRICT = re.compile(r"([\u4e00-\u9fff]{1,6}?(?:区|县))")
+    return keys.account_node(values.row, number, _props(values, spec),
+                             normalize=_account if number.__class__ is str else keys.account_key, luhn=_luhn)
 
 
 def rule_address(values: Values, spec: Spec) -> NodeRecord | None:
     text = spec.text(values)
     if not text:
         return None
-    district = _DISTRICT.search(text)
-    props = {"text": text, **_props(values, spec)}
-    if district:
-        props["district"] = district.group(1).removeprefix("重庆市").removeprefix("重庆")
-    return NodeRecord("Address", text, props, values.row)
+    return keys.address_node(values.row, text, _props(values, spec))
 
 
 def rule_phone(values: Values, spec: Spec) -> NodeRecord | None:
@@ -489,16 +496,46 @@ class Mapping:
         self.require_any: list[list[str]] = spec.get("require_any", [])
         self.entities: dict[str, dict] = spec.get("entities", {})
         self.relationships: list[dict] = spec.get("relationships", [])
+        rule = spec.get("direction_rule") or {}
+        self.flag_decides: bool = bool(rule.get("flag_decides", True))
+        self.unflagged: str = rule.get("unflagged", "negative_reverses")
+        #: separate debit / credit amount columns (借方发生额 / 贷方发生额): {out, in, into, flag}
+        self.split_amount: dict | None = spec.get("split_amount")
         self.sha256 = hashlib.sha256(yaml.safe_dump(spec, allow_unicode=True, sort_keys=True).encode()).hexdigest()
         self._validate()
+        # The direction rule (docs/mapping-format.md): a row's direction flag decides; the
+        # sign of a direction-bearing amount only speaks on rows without a flag.
+        self._flag_fields = [name for name, f in self.fields.items() if f.type == "direction"]
+        self._signed_fields = [name for name, f in self.fields.items() if f.type == "amount" and f.negative_reverses]
+        self._sign_deferred = bool(self._signed_fields) and (
+            (bool(self._flag_fields) and self.flag_decides) or self.unflagged != "negative_reverses")
+        for name in self._signed_fields:
+            self.fields[name].sign_deferred = self._sign_deferred
+        tx_ids = {(rel.get("set") or {}).get("tx_id") for rel in self.relationships if rel.get("type") == "TRANSFER"}
+        #: fields a broken byte may not touch (it would change a key or a fact): the row is rejected
+        self._key_fields = frozenset(name for name, f in self.fields.items()
+                                     if f.type not in FREE_TEXT_TYPES or name in tx_ids)
         self._converters = {name: _converter(f) for name, f in self.fields.items()}
         self._required = [name for name, f in self.fields.items() if f.required]
         self._entities = {name: _Entity(name, ent) for name, ent in self.entities.items()}
         self._relationships = [_Relationship(rel) for rel in self.relationships]
         self._plan: tuple[dict, dict, list[tuple[str, str, Converter]]] | None = None
 
+    def set_plausible_amount(self, bound: float) -> None:
+        """Amounts above ``bound`` load with an ``implausible_amount`` warning."""
+        for f in self.fields.values():
+            f.plausible = float(bound)
+
     def _validate(self) -> None:
         where = f"Mapping {self.source}"
+        split = self.split_amount
+        if split is not None and (not isinstance(split, dict) or
+                                  any(split.get(k) not in self.fields for k in ("out", "in", "into", "flag"))):
+            raise LoadError(f"{where}: split_amount names fields 'out', 'in' (the debit and credit amounts), "
+                            f"'into' (the amount) and 'flag' (the direction), each one of this mapping's fields.")
+        if self.unflagged not in UNFLAGGED_RULES:
+            raise LoadError(f"{where}: direction_rule unflagged is '{self.unflagged}'; it may be "
+                            f"{' or '.join(UNFLAGGED_RULES)}.")
         for name, ent in self.entities.items():
             if ent.get("rule") not in RULES:
                 raise LoadError(f"{where}: entity '{name}' has rule '{ent.get('rule')}'; known rules: "
@@ -512,16 +549,32 @@ class Mapping:
 
     # --- headers
 
-    def match_header(self, header: list[str]) -> dict[str, str]:
-        """canonical field -> the file's header cell, for the fields the file has."""
+    def _matches(self, header: list[str], repeated: dict[str, list[str]] | None) -> dict[str, tuple[str, str]]:
+        """canonical field -> (the alias key that matched, the file's header cell)."""
         by_key = {_header_key(h): h for h in header}
+        for name, cells in (repeated or {}).items():
+            by_key.setdefault(_header_key(f"{name}_1"), cells[0])
         found = {}
         for f in self.fields.values():
             for alias in [f.name, *f.columns]:
-                if _header_key(alias) in by_key:
-                    found[f.name] = by_key[_header_key(alias)]
+                key = _header_key(alias)
+                if key in by_key:
+                    found[f.name] = (key, by_key[key])
                     break
         return found
+
+    def match_header(self, header: list[str], repeated: dict[str, list[str]] | None = None) -> dict[str, str]:
+        """canonical field -> the file's header cell, for the fields the file has.
+
+        ``repeated`` (:attr:`read.Table.repeated`) maps a header the file has more than once
+        to its cells (``交易金额``, ``交易金额_2``); an alias ``交易金额_1`` names the first."""
+        return {name: cell for name, (_, cell) in self._matches(header, repeated).items()}
+
+    def ambiguous_columns(self, header: list[str], repeated: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
+        """(field, cells) for each field matched by its plain name to a header the file
+        repeats; naming one repeat in the mapping (``交易金额_2``, ``交易金额_1``) settles it."""
+        return [(name, repeated[cell]) for name, (key, cell) in self._matches(header, repeated).items()
+                if cell in repeated and key != _header_key(f"{cell}_1")]
 
     def detection_score(self, header: list[str]) -> int:
         found = self.match_header(header)
@@ -530,8 +583,10 @@ class Mapping:
         return len(found)
 
     def missing_columns(self, found: dict[str, str]) -> list[str]:
+        split = self.split_amount
+        has_split = split is not None and (split["out"] in found or split["in"] in found)
         missing = [f"{f.name} ({' / '.join(f.columns[:2])})" for f in self.fields.values()
-                   if f.required and f.name not in found]
+                   if f.required and f.name not in found and not (has_split and f.name == split["into"])]
         for group in self.require_any:
             if not any(g in found for g in group):
                 missing.append(" or ".join(f"{g} ({self.fields[g].columns[0]})" for g in group))
@@ -551,10 +606,15 @@ class Mapping:
         result = RowResult()
         values = Values(row_number, scope)
         if raw.get("__extra__"):
+            extra = [str(c) for c in raw["__extra__"] if str(c).strip()]
             result.rejects.append(Issue(row_number, None, "extra_cells",
-                                        f"{len(raw['__extra__'])} cell(s) more than the header has"))
+                                        f"{len(raw['__extra__'])} cell(s) more than the header has",
+                                        clean.clip(" | ".join(extra), 200)))
             return result
         rejects = result.rejects
+        notes = raw.get(WARNINGS_KEY)
+        if notes:
+            self._bad_bytes(row_number, raw, notes, found, result)
         get = raw.get
         for name, column, convert in self._fields_of(found):
             value = get(column)
@@ -563,7 +623,8 @@ class Mapping:
             if value is not None:
                 if len(value) > MAX_FIELD_CHARS:
                     rejects.append(Issue(row_number, column, "field_too_long",
-                                         f"{len(value):,} characters (the limit is {MAX_FIELD_CHARS:,})"))
+                                         f"{len(value):,} characters (the limit is {MAX_FIELD_CHARS:,})",
+                                         clean.clip(value, 200)))
                     continue
                 try:
                     value = convert(value, column, values)
@@ -571,19 +632,93 @@ class Mapping:
                     rejects.append(Issue(row_number, *rej.issue))
                     continue
             values[name] = value
+        if self.split_amount is not None:
+            self._split(values, found, rejects)
         for name in self._required:
             if values.get(name) in EMPTY and not any(r.column == found.get(name) for r in rejects):
                 rejects.append(Issue(row_number, found.get(name, name), "missing_value",
-                                     f"required value '{name}' is empty"))
+                                     f"required value '{name}' is empty", _raw_text(raw, found.get(name))))
         for group in self.require_any:
             if all(values.get(g) in (None, "") for g in group):
                 rejects.append(Issue(row_number, found.get(group[0], group[0]), "missing_value",
-                                     f"one of {', '.join(group)} is needed"))
+                                     f"one of {', '.join(group)} is needed", _raw_text(raw, found.get(group[0]))))
+        if self._sign_deferred and not rejects:
+            self._decide_direction(values, found, raw)
         result.warnings.extend(values.warnings)
         if rejects:
             return result
         self._build(values, result)
         return result
+
+    def _split(self, values: Values, found: dict[str, str], rejects: list[Issue]) -> None:
+        """Separate debit and credit amount columns (借方发生额 / 贷方发生额, one filled per
+        line): the filled one is the amount, and says the direction when the row has no flag
+        (debit = money out, credit = money in). A row with both filled is rejected."""
+        split = self.split_amount
+        into = split["into"]           # type: ignore[index]
+        if values.get(into) is not None:
+            return
+        out_amount, in_amount = values.get(split["out"]) or None, values.get(split["in"]) or None   # type: ignore[index]
+        if out_amount and in_amount:
+            column = found.get(split["out"], split["out"])   # type: ignore[index]
+            rejects.append(Issue(values.row, column, "bad_amount",
+                                 "both a debit and a credit amount: which one is meant cannot be told",
+                                 f"{out_amount} / {in_amount}"))
+        elif out_amount or in_amount:
+            values[into] = abs(out_amount or in_amount)   # type: ignore[arg-type]
+            if values.get(split["flag"]) is None:   # type: ignore[index]
+                values[split["flag"]] = "out" if out_amount else "in"   # type: ignore[index]
+
+    def _bad_bytes(self, row_number: int, raw: dict, notes: Any, found: dict[str, str], result: RowResult) -> None:
+        """A cell read with replacement characters (broken bytes): a warning in free text,
+        a reject where the value is a key or a fact (account, ID, name, amount, date...)."""
+        fields_of = {column: name for name, column in found.items()}
+        for note in notes:
+            if note[0] != "bad_bytes":
+                continue
+            column, detail = note[1], note[2] if len(note) > 2 else "broken bytes"
+            value = clean.clip(_raw_text(raw, column), 200)
+            if fields_of.get(column) in self._key_fields:
+                result.rejects.append(Issue(row_number, column, "bad_bytes",
+                                            f"{detail}; the value is used as a key or fact, so the row is not loaded",
+                                            value))
+            else:
+                result.warnings.append(Issue(row_number, column, "bad_bytes",
+                                             f"{detail}; read with a replacement character (�)", value))
+
+    def _decide_direction(self, values: Values, found: dict[str, str], raw: dict) -> None:
+        """The direction rule, once the whole row is read: a flag decides (a sign that
+        disagrees with it is a warning); a row without a flag takes its direction from the
+        sign of its amount (``unflagged``)."""
+        flag = None
+        if self.flag_decides:
+            for name in self._flag_fields:
+                flag = values.get(name)
+                if flag is not None:
+                    break
+        sign = values.sign
+        if flag is not None:
+            if sign and (sign < 0) == (flag == "in"):     # '-' with 进/贷, '+' with 出/借
+                column, text = values.signed_at   # type: ignore[misc]
+                said = "out" if sign < 0 else "in"
+                values.warnings.append(Issue(values.row, column, "sign_disagrees_with_flag",
+                                             f"the amount's sign says money {said}, the direction flag says {flag}: "
+                                             f"loaded as the flag says, with the absolute amount", text))
+            return
+        if values.signed_at is not None:
+            column, text = values.signed_at
+        else:
+            column = found.get(self._signed_fields[0], self._signed_fields[0])
+            text = _raw_text(raw, column)
+        if self.unflagged == "statement":   # a holder's statement: negative = money out
+            values.reversed = sign >= 0
+            values.warnings.append(Issue(values.row, column, "direction_from_sign",
+                                         "no direction flag: a negative amount read as money out, any other as money in",
+                                         text))
+        elif sign < 0:
+            values.reversed = True
+            values.warnings.append(Issue(values.row, column, "negative_amount",
+                                         "negative amount: loaded as its absolute value, direction reversed", text))
 
     def _entity(self, name: str, values: Values, built: dict[str, list[NodeRecord]]) -> list[NodeRecord]:
         if name in built:
@@ -649,6 +784,12 @@ class Mapping:
                                                 when.isoformat() if when else "", props.get("amount", 0.0))
                         props["tx_key"] = key
                     rels.append(RelRecord(rel.type, a, b, props, row, merge_on, key))
+
+
+def _raw_text(raw: dict, column: str | None) -> str:
+    """The cell as read (for a reject's value column), '' when absent."""
+    value = raw.get(column) if column else None
+    return "" if value is None else str(value)
 
 
 # ------------------------------------------------------------------ lookup

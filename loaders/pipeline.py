@@ -25,11 +25,12 @@ from typing import Callable, Iterator
 
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, TransientError
 
-from core.errors import LoadError
+from core.errors import LoadError, OrgTraceError
+from core.files import open_private, private_dir
 from graph.admin import refresh_search_index
 from graph.connection import GraphDB
 from loaders import read
-from loaders.clean import neutralize_formula
+from loaders.clean import clip, neutralize_formula
 from loaders.mapping import Mapping, builtin_mappings, detect_kind, load_mapping
 from loaders.records import Issue, RowResult
 from loaders.writer import GraphWriter, Provenance
@@ -38,6 +39,7 @@ DUPLICATE_MEMORY = 2_000_000  # rows whose fingerprint is kept for duplicate det
 _READ_WARNINGS = {
     "encoding_fallback": "this line is in another text encoding than the rest of the file; decoded separately",
     "excel_number_precision": "a long number stored as an Excel number: digits after the 15th may be lost",
+    "bad_bytes": "broken bytes in the file's text encoding; read with a replacement character (�)",
 }
 
 
@@ -57,6 +59,9 @@ class FileReport:
     warning_reasons: dict[str, int] = field(default_factory=dict)
     warnings_file: str | None = None
     run_key: str | None = None
+    #: loaded rows that showed a transfer already recorded from another statement line (the
+    #: same transfer in the payer's and the payee's statement): merged into one, not rejected
+    duplicates: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -91,13 +96,13 @@ class _IssueLog:
 
     def add(self, issue: Issue) -> None:
         if self._writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = open(self.path, "w", encoding="utf-8-sig", newline="")
+            private_dir(self.path.parent)  # rejects hold raw rows: owner only (0700 / 0600)
+            self._handle = open_private(self.path, "w", encoding="utf-8-sig", newline="")
             self._writer = csv.writer(self._handle)
             self._writer.writerow(self.HEADER)
         value = (issue.value or "")[:500]
         self._writer.writerow([self.file_name, issue.row, issue.column or "", issue.code,
-                               neutralize_formula(issue.detail), neutralize_formula(value)])
+                               neutralize_formula(clip(issue.detail, 1000)), neutralize_formula(value)])
         self.count += 1
         self.by_code[issue.code] += 1
 
@@ -140,10 +145,36 @@ def resolve_mapping(table: read.Table, kind: str | None, mapping_file: Path | No
     found = detect_kind(table.header, mappings)
     if found is None:
         raise LoadError(
-            f"Cannot tell what {path.name} holds from its columns ({', '.join(table.header[:12]) or 'none'}); "
+            f"Cannot tell what {path.name} holds from its columns ({_header_text(table.header, 12)}); "
             f"name the kind with --kind ({', '.join(sorted([*mappings, 'ftm']))}) or give a --mapping file.",
             file=path.name)
     return found
+
+
+def _header_text(header: list[str], count: int) -> str:
+    """The first header cells for a message, each and all cut to a readable length."""
+    cells = [clip(h, 40) for h in header[:count]]
+    more = f", … ({len(header)} columns)" if len(header) > count else ""
+    return clip(", ".join(cells), 400) + more if cells else "none"
+
+
+def _check_columns(table: read.Table, mapping: Mapping, found: dict[str, str], path: Path) -> None:
+    """Refuse a file that lacks required columns, or repeats a column a field would read."""
+    missing = mapping.missing_columns(found)
+    if missing:
+        raise LoadError(f"{path.name} lacks required column(s) for kind '{mapping.kind}': "
+                        f"{'; '.join(missing)} (header found on row {table.header_row}: "
+                        f"{_header_text(table.header, 20)}).", file=path.name, row=table.header_row)
+    ambiguous = mapping.ambiguous_columns(table.header, table.repeated)
+    if ambiguous:
+        field, cells = ambiguous[0]
+        positions = [str(table.header.index(c) + 1) for c in cells]
+        raise LoadError(
+            f"{path.name} has {len(cells)} columns named '{clip(cells[0], 40)}' (columns "
+            f"{' and '.join(positions)} of the header on row {table.header_row}), and OrgTrace cannot "
+            f"tell which one holds '{field}': remove or rename the other, or name the one to use in a "
+            f"mapping ('{clip(cells[0], 40)}_1' for the first, '{clip(cells[1], 40)}' for the second; "
+            f"docs/mapping-format.md).", file=path.name, row=table.header_row)
 
 
 def _start_run(db: GraphDB, report: FileReport, path: Path, kind: str, mapping: str, user: str) -> None:
@@ -202,9 +233,13 @@ def _results(table: read.Table, mapping: Mapping, found: dict[str, str], scope: 
 def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mapping_file: Path | None = None,
               dry_run: bool = False, user: str = "investigator", report_dir: Path = Path("load-reports"),
               sheet: str | int | None = None, chunk_rows: int = 5000,
-              progress: Callable[[Progress], None] | None = None) -> FileReport:
-    """Load one file. Never raises for the file's content: failures are in the report.
-    ``progress``, when given, is called after every chunk (a million rows take minutes)."""
+              progress: Callable[[Progress], None] | None = None,
+              plausible_amount: float | None = None) -> FileReport:
+    """Load one file. Never raises for the file's content: failures are in the report (an
+    unexpected one too: the run is then marked failed with the reason, and loading again
+    converges). ``progress``, when given, is called after every chunk (a million rows take
+    minutes). ``plausible_amount``: above it an amount is warned about (default: the
+    ORGTRACE_PLAUSIBLE_AMOUNT setting)."""
     path = Path(path)
     clock = time.monotonic()
     report = FileReport(file=path.name, sha256="", kind=kind)
@@ -228,12 +263,12 @@ def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mappin
             table = read.iter_table(path, sheet=sheet, chunk_rows=chunk_rows)
             mapping = resolve_mapping(table, kind, mapping_file, path)
             report.kind = mapping.kind
-            found = mapping.match_header(table.header)
-            missing = mapping.missing_columns(found)
-            if missing:
-                raise LoadError(f"{path.name} lacks required column(s) for kind '{mapping.kind}': "
-                                f"{'; '.join(missing)} (header found on row {table.header_row}: "
-                                f"{', '.join(table.header[:20])}).", file=path.name, row=table.header_row)
+            found = mapping.match_header(table.header, table.repeated)
+            _check_columns(table, mapping, found, path)
+            if plausible_amount is None:
+                from core.settings import load_settings
+                plausible_amount = load_settings().plausible_amount
+            mapping.set_plausible_amount(plausible_amount)
             mapping_name, mapping_sha = mapping.source, mapping.sha256
             chunks = _results(table, mapping, found, report.sha256[:12])
         report.run_key = run_key(report.sha256, report.kind, mapping_sha)
@@ -244,6 +279,7 @@ def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mappin
             started = True
             writer = GraphWriter(db, Provenance(path.name, report.sha256, report.run_key))
         seen: set[int] = set()
+        by_mapping = report.kind != "ftm"
         behind = _WriteBehind(writer, report, rejects)
         try:
             for chunk, results in chunks:
@@ -251,8 +287,12 @@ def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mappin
                 for (row_number, raw), result in zip(chunk, results):
                     row_at = row_number
                     report.read += 1
-                    for code, column in raw.get(read.WARNINGS_KEY, ()):
-                        warnings.add(Issue(row_number, column, code, _READ_WARNINGS.get(code, code)))
+                    for note in raw.get(read.WARNINGS_KEY, ()):
+                        code, column = note[0], note[1]
+                        if code == "bad_bytes" and by_mapping:
+                            continue    # the mapping weighs it: a warning, or a reject in a key field
+                        detail = note[2] if len(note) > 2 else _READ_WARNINGS.get(code, code)
+                        warnings.add(Issue(row_number, column, code, detail))
                     for issue in result.warnings:
                         warnings.add(issue)
                     if result.rejects:
@@ -288,7 +328,15 @@ def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mappin
     except Neo4jError as exc:
         report.status = "failed"
         report.message = (f"The database refused the data of {path.name} near row {row_at}: "
-                          f"{(exc.message or str(exc.code)).splitlines()[0]}. Nothing is duplicated; load the file again once fixed.")
+                          f"{clip((exc.message or str(exc.code)).splitlines()[0], 300)}. Nothing is duplicated; "
+                          f"load the file again once fixed.")
+    except OrgTraceError as exc:
+        report.status, report.message = "failed", str(exc)
+    except Exception as exc:   # a defect, not the file's fault: say so, keep the run honest
+        report.status = "failed"
+        report.message = (f"Loading {path.name} stopped near row {row_at} on an unexpected error "
+                          f"({type(exc).__name__}: {clip(str(exc), 200)}). What was written is consistent "
+                          f"and nothing is duplicated: load the file again to finish, and report this error.")
     finally:
         report.rejects_file = rejects.close()
         report.warnings_file = warnings.close()
@@ -327,12 +375,13 @@ class _WriteBehind:
             return
         future, good = self.pending
         self.pending = None
-        conflicts = future.result()
-        for row_number in sorted(conflicts):
-            self.rejects.add(Issue(row_number, None, "transfer_conflict",
-                                   "the transaction id is already used by a transfer between other accounts"))
-        self.report.rejected += len(conflicts)
-        self.report.loaded += good - len(conflicts)
+        outcome = future.result()
+        for row_number in sorted(outcome.conflicts):
+            message, tx_id = outcome.conflicts[row_number]
+            self.rejects.add(Issue(row_number, None, "transfer_conflict", message, tx_id))
+        self.report.rejected += len(outcome.conflicts)
+        self.report.loaded += good - len(outcome.conflicts)
+        self.report.duplicates += len(outcome.duplicates)
 
     def close(self) -> None:
         if self.pool is not None:

@@ -13,7 +13,10 @@ reserved keys, for the pipeline to act on:
 - ``__warnings__``: ``(code, column)`` pairs, column None for the whole row:
   ``excel_number_precision`` (a whole number of 16+ digits stored as a number in Excel,
   which keeps only 15 significant digits: an ID or account number may be corrupted) and
-  ``encoding_fallback`` (a line not in the file's encoding, decoded as GB18030 or UTF-8).
+  ``encoding_fallback`` (a line not in the file's encoding, decoded as GB18030 or UTF-8);
+  ``bad_bytes`` entries are ``(code, column, detail)``: a cell holding a replacement
+  character (U+FFFD) for bytes that are broken in the file's encoding, the detail naming
+  the byte offset in the file.
 
 A file that cannot be read as a whole raises :class:`core.errors.LoadError`.
 """
@@ -58,8 +61,8 @@ EXTRA_KEY, ERROR_KEY, WARNINGS_KEY = "__extra__", "__error__", "__warnings__"
 
 Row = dict[str, Any]
 Chunk = list[tuple[int, Row]]
-#: (code, column index or None) found while reading a row.
-_Notes = Sequence[tuple[str, int | None]]
+#: (code, column index or None[, detail]) found while reading a row.
+_Notes = Sequence[tuple]
 _RawRows = Generator[tuple[int, list[str], _Notes], None, None]
 
 _NO_NOTES: _Notes = ()
@@ -119,6 +122,8 @@ class Table:
     delimiter: str | None = None      # csv only
     sheet: str | None = None          # xlsx: the sheet read
     sheets: tuple[str, ...] = ()      # xlsx: all worksheet names
+    #: a header cell the file has more than once -> its cells as renamed ('金额', '金额_2')
+    repeated: dict[str, list[str]] = field(default_factory=dict)
 
     def chunks(self) -> Iterator[Chunk]:
         """Lists of at most ``chunk_rows`` ``(row_number, row)`` pairs, in file order."""
@@ -170,7 +175,8 @@ def iter_table(path: str | Path, *, sheet: str | int | None = None, chunk_rows: 
         raise _empty(path.name)
     header_row, header = found
     return Table(path, "csv", encoding, header, header_row, chunk_rows,
-                 lambda: _rows_after(raw(), header_row, header), delimiter=delimiter)
+                 lambda: _rows_after(raw(), header_row, header), delimiter=delimiter,
+                 repeated=_repeats(header))
 
 
 # --- encodings ------------------------------------------------------------------------
@@ -184,8 +190,13 @@ def _encoding_of(sample: bytes, complete: bool, name: str) -> str:
         raise _binary(name)
     if _decodes(sample, "utf-8", complete) or _mostly_utf8(sample, complete):
         return "utf-8"
+    broken, good = _utf8_damage(sample, complete)
+    if good > broken:                 # UTF-8 text with a few broken bytes
+        return "utf-8"
     if _decodes(sample, "gb18030", complete):
         return "gb18030"
+    if broken <= _STRAY_BYTES:        # plain ASCII text with a stray byte or two
+        return "utf-8"
     best = charset_normalizer.from_bytes(sample).best()
     if best is None:
         raise _binary(name)
@@ -204,6 +215,22 @@ def _decodes(sample: bytes, encoding: str, complete: bool) -> bool:
     return True
 
 
+#: Broken sequences a sample of ASCII text may hold and still be read as UTF-8.
+_STRAY_BYTES = 8
+_NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")
+
+
+def _utf8_damage(data: bytes, complete: bool = True) -> tuple[int, int]:
+    """(broken UTF-8 sequences, well-formed non-ASCII characters) in ``data``. A UTF-8
+    text with a broken byte has many more of the second; text in another encoding read as
+    UTF-8 has mostly the first."""
+    if not complete:
+        data = data[:-3]              # a character cut by the sample's end is not damage
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    return broken, len(_NON_ASCII.findall(text))
+
+
 def _mostly_utf8(sample: bytes, complete: bool) -> bool:
     """More than half the non-ASCII lines are UTF-8 (a UTF-8 file with a few GBK lines)."""
     lines = sample.split(b"\n")
@@ -215,38 +242,58 @@ def _mostly_utf8(sample: bytes, complete: bool) -> bool:
 
 
 class _Lines:
-    """The decoded lines of a binary file; a line not in the file's encoding is decoded with
-    the fallback encoding (else with replacement characters) and remembered."""
+    """The decoded lines of a binary file. A line not in the file's encoding is either in
+    another one (a GBK line in a UTF-8 file: decoded with the fallback encoding and
+    remembered as odd) or has a few broken bytes (decoded with replacement characters,
+    their byte offsets in the file remembered)."""
 
     def __init__(self, f: BinaryIO, encoding: str) -> None:
         self._f = f
         self._encoding = encoding
         self._fallback = _FALLBACK_ENCODING.get(encoding)
         self._odd = False
+        self._bad: list[int] = []
+        self._offset = 0
 
     def __iter__(self) -> Iterator[str]:
         if self._encoding == "utf-16":
             yield from io.TextIOWrapper(self._f, "utf-16", errors="replace", newline="")
             return
         for raw in self._f:
+            start = self._offset
+            self._offset += len(raw)
             try:
                 yield raw.decode(self._encoding)
-            except UnicodeDecodeError:
-                self._odd = True
-                yield self._decode_odd(raw)
+            except UnicodeDecodeError as exc:
+                yield self._decode_odd(raw, start, exc)
 
-    def _decode_odd(self, raw: bytes) -> str:
-        if self._fallback:
+    def _decode_odd(self, raw: bytes, start: int, exc: UnicodeDecodeError) -> str:
+        if self._fallback and not self._broken_utf8(raw):
             try:
-                return raw.decode(self._fallback)
+                text = raw.decode(self._fallback)
+                self._odd = True
+                return text
             except UnicodeDecodeError:
                 pass
+        self._bad.append(start + exc.start)
         return raw.decode(self._encoding, errors="replace")
+
+    def _broken_utf8(self, raw: bytes) -> bool:
+        """A line of a UTF-8 file that is UTF-8 with a few broken bytes, not another encoding."""
+        if self._encoding not in ("utf-8", "utf-8-sig"):
+            return False
+        broken, good = _utf8_damage(raw)
+        return good > broken
 
     def take_odd(self) -> bool:
         """Whether a line read since the last call needed the fallback."""
         odd, self._odd = self._odd, False
         return odd
+
+    def take_bad(self) -> list[int]:
+        """File offsets of the first broken byte of each line read since the last call."""
+        bad, self._bad = self._bad, []
+        return bad
 
 
 # --- CSV ------------------------------------------------------------------------------
@@ -261,6 +308,9 @@ def _csv_rows(path: Path, encoding: str, delimiter: str, max_field: int) -> _Raw
         try:
             for cells in reader:
                 notes = _FALLBACK_NOTES if lines.take_odd() else _NO_NOTES
+                bad = lines.take_bad()
+                if bad:
+                    notes = [*notes, *_bad_byte_notes(cells, bad)]
                 if "".join(cells).strip():
                     yield start, cells, notes
                 start = reader.line_num + 1
@@ -268,6 +318,14 @@ def _csv_rows(path: Path, encoding: str, delimiter: str, max_field: int) -> _Raw
             raise LoadError(
                 f"{path.name}, line {start}: the CSV cannot be read ({exc}); a field may have "
                 "an unclosed quote (引号未闭合).", file=path.name, row=start) from exc
+
+
+def _bad_byte_notes(cells: list[str], offsets: list[int]) -> list[tuple]:
+    """('bad_bytes', cell index, detail) for each cell holding a replacement character."""
+    where = ", ".join(f"{o:,}" for o in offsets[:3])
+    detail = f"broken bytes in the file's text encoding at byte offset {where}"
+    found = [("bad_bytes", i, detail) for i, cell in enumerate(cells) if "\ufffd" in cell]
+    return found or [("bad_bytes", None, detail)]
 
 
 # --- XLSX -----------------------------------------------------------------------------
@@ -285,7 +343,8 @@ def _xlsx_table(path: Path, sheet: str | int | None, chunk_rows: int) -> Table:
         raise LoadError(f"Worksheet (工作表) '{title}' of {path.name} is empty.", file=path.name)
     header_row, header = found
     return Table(path, "xlsx", None, header, header_row, chunk_rows,
-                 lambda: _rows_after(raw(), header_row, header), sheet=title, sheets=sheets)
+                 lambda: _rows_after(raw(), header_row, header), sheet=title, sheets=sheets,
+                 repeated=_repeats(header))
 
 
 @contextmanager
@@ -374,6 +433,7 @@ def _jsonl_rows(path: Path, encoding: str, max_line: int) -> Iterator[tuple[int,
         lines = _Lines(f, encoding)
         for number, line in enumerate(lines, start=1):
             odd = lines.take_odd()
+            bad = lines.take_bad()
             if not line.strip():
                 continue
             row: Row
@@ -385,8 +445,9 @@ def _jsonl_rows(path: Path, encoding: str, max_line: int) -> Iterator[tuple[int,
                 except (ValueError, RecursionError) as exc:
                     parsed = {ERROR_KEY: f"not valid JSON: {exc}"}
                 row = parsed if isinstance(parsed, dict) else {ERROR_KEY: "not a JSON object"}
-            if odd:
-                row[WARNINGS_KEY] = [("encoding_fallback", None)]
+            if odd or bad:
+                row[WARNINGS_KEY] = ([("encoding_fallback", None)] if odd else []) + (
+                    [("bad_bytes", None, f"broken bytes at byte offset {bad[0]:,}")] if bad else [])
             yield number, row
 
 
@@ -431,6 +492,16 @@ def _clean_header(cells: Iterable[str]) -> list[str]:
     return out
 
 
+def _repeats(header: list[str]) -> dict[str, list[str]]:
+    """Header cells the file has more than once, as :func:`_clean_header` renamed them."""
+    out: dict[str, list[str]] = {}
+    for cell in header:
+        base, _, n = cell.rpartition("_")
+        if base in header and n.isdigit() and int(n) >= 2 and (base if n == "2" else f"{base}_{int(n) - 1}") in header:
+            out.setdefault(base, [base]).append(cell)
+    return out
+
+
 def _rows_after(rows: _RawRows, header_row: int, header: list[str]) -> Iterator[tuple[int, Row]]:
     """Rows below the header as dicts: short rows padded with '', non-empty extra cells kept."""
     width = len(header)
@@ -443,8 +514,8 @@ def _rows_after(rows: _RawRows, header_row: int, header: list[str]) -> Iterator[
         elif len(cells) > width and "".join(cells[width:]).strip():
             row[EXTRA_KEY] = cells[width:]
         if notes:
-            row[WARNINGS_KEY] = [(code, None if i is None else
-                                  header[i] if i < width else EXTRA_KEY) for code, i in notes]
+            row[WARNINGS_KEY] = [(note[0], None if note[1] is None else
+                                  header[note[1]] if note[1] < width else EXTRA_KEY, *note[2:]) for note in notes]
         yield number, row
 
 

@@ -17,6 +17,9 @@ class NodeRecord:
     resolve_by_name: bool = False
     #: Organization keyed by credit code: take over a name-keyed node of the same name.
     adopt_name_key: bool = False
+    #: The normalised name an organization is matched on, when ``props['name']`` is the
+    #: name as the source wrote it (FollowTheMoney); None: the name is already normalised.
+    match_name: str | None = None
 
 
 @dataclass

@@ -150,7 +150,8 @@ def _ends(source: str, target: str) -> str:
 
 def existing_keyed_cypher(rel_type: str, key: str) -> str:
     return (f"UNWIND $keys AS k MATCH (a)-[r:{rel_type} {{{key}: k}}]->(b) "
-            f"RETURN k, a.key AS source, b.key AS target")
+            f"RETURN k, a.key AS source, b.key AS target, r.amount AS amount, toString(r.time) AS time, "
+            f"r.src_rows AS refs, r.src_file AS files")
 
 
 def create_keyed_cypher(rel_type: str, source: str, target: str, temporal: set[str] = frozenset()) -> str:
@@ -174,6 +175,19 @@ def rel_merge_cypher(rel_type: str, source: str, target: str, merge_on: tuple[st
 
 # ------------------------------------------------------------------ the writer
 
+def _conflict(key: str, first: dict, other: dict) -> tuple[str, str]:
+    """A transfer_conflict: (a sentence with the key and both versions, the key's id)."""
+    tx_id = key[3:] if key.startswith("id:") else key
+    what = f"transaction id {tx_id}" if key.startswith("id:") else "the same transfer key"
+    return (f"{what} is already used by another transfer: {_version(first)}; "
+            f"this row says {_version(other)}", tx_id)
+
+
+def _match_name(node: NodeRecord) -> str | None:
+    """The normalised name an organization record is matched on by name."""
+    return node.match_name or node.props.get("name")
+
+
 def _keep_recent(store: OrderedDict, key: Any, value: Any, limit: int) -> None:
     """Store key -> value as the most recently used entry; forget the oldest beyond limit
     (the writer's memory of what it wrote stays bounded on any file size)."""
@@ -181,6 +195,36 @@ def _keep_recent(store: OrderedDict, key: Any, value: Any, limit: int) -> None:
     store.move_to_end(key)
     if len(store) > limit:
         store.popitem(last=False)
+
+
+@dataclass
+class WriteOutcome:
+    """What a chunk's write found besides what it wrote: rows whose keyed relationship
+    (a transfer's id) is taken by a different one (row -> a sentence showing both versions;
+    rejected), and rows that showed a transfer already recorded from another statement line
+    (the same transfer in the payer's and the payee's statement: merged, counted)."""
+
+    conflicts: dict[int, tuple[str, str]]   # row -> (sentence, transaction id)
+    duplicates: set[int]
+
+
+def _same_transfer(a: dict, b: dict) -> bool:
+    """Two sightings of one keyed relationship: the same ends and the same amount (to the cent)."""
+    return (a["source"], a["target"]) == (b["source"], b["target"]) and \
+        _cents(a.get("amount")) == _cents(b.get("amount"))
+
+
+def _cents(amount: Any) -> int | None:
+    return None if amount is None else round(float(amount) * 100)
+
+
+def _version(v: dict) -> str:
+    """One sighting of a transfer, for a conflict message."""
+    amount = "?" if v.get("amount") is None else f"{float(v['amount']):,.2f}"
+    when = v.get("time")
+    when = when.isoformat(sep=" ") if isinstance(when, dt.datetime) else str(when or "no time").replace("T", " ")
+    where = f" ({v['where']})" if v.get("where") else ""
+    return f"{v['source']} → {v['target']}, {amount}, {when}{where}"
 
 
 class GraphWriter:
@@ -223,27 +267,28 @@ class GraphWriter:
     def resolve_org_names(self, nodes: list[NodeRecord]) -> None:
         """Point name-only organization references at an existing organization of that
         name (e.g. the registry's, keyed by credit code). Mutates the records' keys."""
-        wanted = sorted({n.props["name"] for n in nodes if n.label == "Organization" and n.resolve_by_name
-                         and n.props.get("name") and n.props["name"] not in self._org_names})
+        wanted = sorted({_match_name(n) for n in nodes if n.label == "Organization" and n.resolve_by_name
+                         and _match_name(n) and _match_name(n) not in self._org_names})
         if wanted:
             found = {r["name"]: r["key"] for r in self.db.read(RESOLVE_ORG_NAMES, {"names": wanted})}
             for name in wanted:
                 self._org_names[name] = found.get(name)
         for n in nodes:
             if n.label == "Organization" and n.resolve_by_name:
-                key = self._org_names.get(n.props.get("name"))
+                key = self._org_names.get(_match_name(n))
                 if key:
                     n.key = key
 
-    def write(self, nodes: list[NodeRecord], rels: list[RelRecord]) -> set[int]:
-        """Write one chunk in one transaction; returns the row numbers whose keyed
-        relationship conflicts with an existing one (reported as rejects)."""
+    def write(self, nodes: list[NodeRecord], rels: list[RelRecord]) -> WriteOutcome:
+        """Write one chunk in one transaction; returns the rows whose keyed relationship
+        conflicts with an existing one (reported as rejects) and those that repeat one
+        (counted as duplicates)."""
         self.resolve_org_names(nodes)
         node_batches, adopt = self._node_batches(nodes)
-        rel_batches, keyed, conflicts = self._rel_batches(rels)
+        rel_batches, keyed, conflicts, duplicates = self._rel_batches(rels)
         prov = {"file": self.prov.file, "sha": self.prov.sha256, "run": self.prov.run_key}
 
-        def work(tx: ManagedTransaction) -> set[int]:
+        def work(tx: ManagedTransaction) -> WriteOutcome:
             if adopt:
                 tx.run(ADOPT_NAME_KEYS, rows=adopt).consume()
             for label, rows in node_batches.items():
@@ -254,25 +299,38 @@ class GraphWriter:
                 old, temporal = _wire_rows([dict(row) for row in rows if row["key"] in existing])
                 if old:
                     tx.run(node_merge_cypher(label, temporal), rows=old, **prov).consume()
-            rejected = set(conflicts)
+            rejected = dict(conflicts)
+            repeated = set(duplicates)
             for (rel_type, source, target), rows in keyed.items():
                 key = schema.REL_BY_TYPE[rel_type].key
-                found = {r["k"]: (r["source"], r["target"])
+                found = {r["k"]: {"source": r["source"], "target": r["target"], "amount": r["amount"],
+                                  "time": r["time"], "refs": r["refs"] or [],
+                                  "where": "already loaded from " + ", ".join(r["files"] or [])}
                          for r in tx.run(existing_keyed_cypher(rel_type, key), keys=[r["key"] for r in rows])}
                 new = [self._new_rel(row) for row in rows if row["key"] not in found]
-                same = [row for row in rows if found.get(row["key"]) == (row["source"], row["target"])]
-                rejected |= {n for row in rows if row["key"] in found and found[row["key"]] != (row["source"], row["target"])
-                             for n in row["rows"]}
+                same = []
+                for row in rows:
+                    old = found.get(row["key"])
+                    if old is None:
+                        continue
+                    if _same_transfer(old, row["version"]):
+                        same.append(row)
+                        if set(old["refs"]) - set(row["refs"]):   # recorded from another line too
+                            repeated.add(row["rows"][0])
+                    else:
+                        for n in row["rows"]:
+                            rejected[n] = _conflict(row["key"], old, row["version"])
                 if new:
                     new, temporal = _wire_rows(new)
                     tx.run(create_keyed_cypher(rel_type, source, target, temporal), rows=new).consume()
                 if same:
-                    same, temporal = _wire_rows([dict(row) for row in same])
+                    same, temporal = _wire_rows([{"key": row["key"], "props": row["props"], "refs": row["refs"]}
+                                                 for row in same])
                     tx.run(update_keyed_cypher(rel_type, key, temporal), rows=same, **prov).consume()
             for (rel_type, source, target, merge_on), rows in rel_batches.items():
                 rows, temporal = _wire_rows([dict(row) for row in rows])
                 tx.run(rel_merge_cypher(rel_type, source, target, merge_on, temporal), rows=rows, **prov).consume()
-            return rejected
+            return WriteOutcome(rejected, repeated - set(rejected))
 
         try:
             with self.db.driver.session(database=self.db.database) as session:
@@ -311,7 +369,7 @@ class GraphWriter:
             else:
                 entry["props"].update(props)
             if n.adopt_name_key:
-                adopt.append({"key": n.key, "name": n.props["name"]})
+                adopt.append({"key": n.key, "name": _match_name(n)})
         out = {}
         for label, batch in batches.items():
             rows = [e for e in batch.values()
@@ -320,11 +378,12 @@ class GraphWriter:
                 out[label] = rows
         return out, adopt
 
-    def _rel_batches(self, rels: list[RelRecord]) -> tuple[dict, dict, set[int]]:
+    def _rel_batches(self, rels: list[RelRecord]) -> tuple[dict, dict, dict[int, tuple[str, str]], set[int]]:
         merged: dict[tuple, list[dict]] = {}
         keyed: dict[tuple, list[dict]] = {}
         by_key: dict[str, dict] = {}
-        conflicts: set[int] = set()
+        conflicts: dict[int, tuple[str, str]] = {}
+        duplicates: set[int] = set()
         short = self.prov.short
         for r in rels:
             ref = f"{short}:{r.row}"
@@ -340,15 +399,18 @@ class GraphWriter:
                 merged.setdefault(group, []).append({"source": r.source.key, "target": r.target.key,
                                                      "merge": r.merge_on, "props": props, "refs": [ref]})
                 continue
+            version = {"source": r.source.key, "target": r.target.key, "amount": props.get("amount"),
+                       "time": props.get("time"), "where": f"row {r.row}"}
             same = by_key.get(r.key)
             if same is None:
                 entry = {"source": r.source.key, "target": r.target.key, "key": r.key, "props": props,
-                         "refs": [ref], "rows": [r.row]}
+                         "refs": [ref], "rows": [r.row], "version": version}
                 by_key[r.key] = entry
                 keyed.setdefault((r.type, r.source.label, r.target.label), []).append(entry)
-            elif (same["source"], same["target"]) == (r.source.key, r.target.key):
+            elif _same_transfer(same["version"], version):
                 same["refs"].append(ref)
                 same["rows"].append(r.row)
+                duplicates.add(r.row)
             else:
-                conflicts.add(r.row)
-        return merged, keyed, conflicts
+                conflicts[r.row] = _conflict(r.key, same["version"], version)
+        return merged, keyed, conflicts, duplicates

@@ -31,7 +31,7 @@ from typing import Any, Mapping
 import yaml
 
 from core.errors import QueryError
-from queries.guard import check_read_only, tokenize
+from queries.guard import check_read_only, quote, tokenize
 from queries.result import RESULT_KINDS
 
 REPORTS_DIR = Path(__file__).resolve().parent / "reports"
@@ -167,7 +167,7 @@ def load_reports(directory: Path | None = None) -> dict[str, Report]:
 def get_report(report_id: str) -> Report:
     reports = load_reports()
     if report_id not in reports:
-        raise QueryError(f"There is no report '{report_id}'; `python cli.py query list` shows the "
+        raise QueryError(f"There is no report '{quote(report_id)}'; `python cli.py query list` shows the "
                          f"{len(reports)} reports.")
     return reports[report_id]
 
@@ -176,7 +176,7 @@ def get_report(report_id: str) -> Report:
 
 def _fail(report: Report, p: Parameter, value: Any, wanted: str) -> QueryError:
     return QueryError(f"The parameter '{p.name}' of report '{report.id}' must be {wanted}, "
-                      f"not '{value}'.")
+                      f"not '{quote(str(value))}'.")
 
 
 def coerce_value(report: Report, p: Parameter, value: Any) -> Any:
@@ -229,7 +229,7 @@ def coerce_params(report: Report, raw: Mapping[str, Any] | None) -> dict[str, An
     unknown = sorted(set(raw) - {p.name for p in report.parameters})
     if unknown:
         known = ", ".join(p.name for p in report.parameters) or "none"
-        raise QueryError(f"The report '{report.id}' has no parameter '{unknown[0]}'; its parameters "
+        raise QueryError(f"The report '{report.id}' has no parameter '{quote(unknown[0])}'; its parameters "
                          f"are: {known}.")
     values: dict[str, Any] = {}
     for p in report.parameters:

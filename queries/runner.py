@@ -1,7 +1,11 @@
 """Running reports and ad-hoc Cypher safely: guard, read transaction, time limit, row cap.
 
-Every query passes :func:`queries.guard.check_read_only` before anything runs, then runs in a
-READ transaction with a transaction timeout. The row cap is enforced by the database where
+Every query passes :func:`queries.guard.check_read_only` before anything runs; then, in the
+READ transaction it will run in, the server judges it: ``EXPLAIN`` of the exact text that
+will run (nothing executes) must give a plan :func:`queries.guard.check_plan` accepts (query
+type read-only, no LOAD CSV, admin ``SHOW``, unlisted procedure, transactional subquery or
+write operator). Only then does it run, with a transaction timeout. A final ``;`` and any
+comment after it are dropped (``MATCH (n) RETURN n; // x`` runs as ``MATCH (n) RETURN n``). The row cap is enforced by the database where
 possible: a query ending in ``RETURN`` runs as ``CALL { <query> } RETURN <its columns> LIMIT
 cap+1`` (its column order found with ``EXPLAIN``); other queries (``CALL proc()`` without
 ``RETURN``, unaliased expressions) are streamed and stopped after cap+1 records. One row
@@ -11,6 +15,7 @@ more than the cap means the result was cut: ``truncated`` is set and the extra r
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -25,8 +30,8 @@ from core.auth import Actor, require
 from core.errors import DatabaseUnavailable, QueryError, QueryRefused
 from core.settings import load_settings
 from graph.connection import GraphDB
-from queries.guard import check_read_only, tokenize
-from queries.registry import MAX_ROW_CAP, Report, coerce_params, render
+from queries.guard import check_plan, check_read_only, quote, tokenize
+from queries.registry import MAX_ROW_CAP, MAX_TIMEOUT_S, Report, coerce_params, render
 from queries.result import ExportMeta, ResultData, to_plain
 
 CAP_PARAM = "orgtrace_row_cap"
@@ -42,13 +47,48 @@ class QueryResult(ResultData):
     parameters: dict[str, Any] = field(default_factory=dict)
     graph: dict[str, list[dict[str, Any]]] | None = None
     elapsed_s: float = 0.0
+    cap: int = MAX_ROW_CAP  # the row cap that applied (``truncated`` means more rows exist)
 
 
 def _strip(cypher: str) -> str:
+    """The statement without a final ``;`` and whatever follows it (only comments and blanks,
+    or the guard would have refused it): ``MATCH (n) RETURN n; // x`` runs as
+    ``MATCH (n) RETURN n``."""
     text = cypher.strip()
-    while text.endswith(";"):
-        text = text[:-1].rstrip()
+    tokens = tokenize(text)
+    while tokens and tokens[-1].kind == "punct" and tokens[-1].text == ";":
+        text = text[:tokens[-1].offset].rstrip()
+        tokens.pop()
     return text
+
+
+def _explain(tx: Any, cypher: str, params: dict[str, Any], database: str | None) -> list[str]:
+    """Let the server judge: ``EXPLAIN`` the exact text (nothing runs) and refuse it unless
+    its plan only reads (:func:`queries.guard.check_plan`). Returns the result columns."""
+    result = tx.run("EXPLAIN " + cypher, params)
+    columns = list(result.keys())
+    summary = result.consume()
+    check_plan(summary.query_type, summary.plan, database=database)
+    return columns
+
+
+def check_with_server(db: GraphDB, cypher: str, params: Mapping[str, Any] | None = None) -> None:
+    """The tokenizer's check, then the server's (``EXPLAIN`` in a read session), without
+    running anything: how saved reports are checked before they are stored."""
+    check_read_only(cypher, database=db.database)
+    check_plan_on_server(db, _strip(cypher), params)
+
+
+def check_plan_on_server(db: GraphDB, cypher: str, params: Mapping[str, Any] | None = None) -> None:
+    """The server's check alone: ``EXPLAIN`` in a read session, refused unless the plan only
+    reads. (The runner always applies the tokenizer first; this is the barrier that does not
+    depend on it.)"""
+    check_param_values(dict(params or {}))
+    try:
+        with db.driver.session(database=db.database, default_access_mode=READ_ACCESS) as session:
+            session.execute_read(lambda tx: _explain(tx, cypher, dict(params or {}), db.database))
+    except (Neo4jError, DriverError) as exc:
+        raise _neo4j_error(exc, 0) from None
 
 
 def _may_wrap(cypher: str) -> bool:
@@ -66,9 +106,34 @@ def _may_wrap(cypher: str) -> bool:
     return top_level_return
 
 
+_EXPLAIN = "EXPLAIN "
+_POSITION = re.compile(r"\(line (\d+), column (\d+) \(offset: (\d+)\)\)")
+_MESSAGE_LIMIT = 240
+
+
+def _server_message(exc: Exception) -> str:
+    """The first line of the server's message, cut to a readable length (its position kept),
+    with positions on the first line moved back by the ``EXPLAIN `` the runner put in front."""
+    lines = (getattr(exc, "message", None) or str(exc) or "").strip().splitlines()
+    message = lines[0] if lines else type(exc).__name__
+
+    def unshift(match: re.Match[str]) -> str:
+        line, column, offset = (int(g) for g in match.groups())
+        if offset >= len(_EXPLAIN):
+            offset -= len(_EXPLAIN)
+            column -= len(_EXPLAIN) if line == 1 else 0
+        return f"(line {line}, column {column} (offset: {offset}))"
+
+    position = _POSITION.search(message)
+    where = unshift(position) if position else ""
+    body = _POSITION.sub("", message).strip() if position else message
+    body = quote(body, _MESSAGE_LIMIT)
+    return f"{body} {where}".strip()
+
+
 def _neo4j_error(exc: Exception, timeout: float) -> Exception:
     code = getattr(exc, "code", "") or ""
-    message = (getattr(exc, "message", None) or str(exc)).strip().splitlines()[0]
+    message = _server_message(exc)
     if "TransactionTimedOut" in code or "timed out" in message.lower():
         return QueryError(f"The query was stopped after {timeout:g} s because it ran longer than its "
                           f"time limit; narrow it (fewer hops, a shorter date range, a higher minimum "
@@ -89,12 +154,14 @@ def _fetch(db: GraphDB, cypher: str, params: dict[str, Any], cap: int,
 
     @unit_of_work(timeout=timeout, metadata={"app": "OrgTrace"})
     def work(tx: Any) -> tuple[list[str], list[Any]]:
-        if _may_wrap(cypher):
-            columns = list(tx.run("EXPLAIN " + cypher, params).keys())
-            if all(re.fullmatch(r"\w+", c) for c in columns):  # else: unaliased expressions
-                projection = ", ".join(f"`{c}`" for c in columns)
-                wrapped = f"CALL {{\n{cypher}\n}}\nRETURN {projection} LIMIT ${CAP_PARAM}"
-                return columns, list(tx.run(wrapped, {**params, CAP_PARAM: cap + 1}))
+        columns = _explain(tx, cypher, params, db.database)  # refused unless the plan only reads
+        if _may_wrap(cypher) and all(re.fullmatch(r"\w+", c) for c in columns):
+            # (else: unaliased expressions, streamed below)
+            projection = ", ".join(f"`{c}`" for c in columns)
+            wrapped = f"CALL {{\n{cypher}\n}}\nRETURN {projection} LIMIT ${CAP_PARAM}"
+            wrapped_params = {**params, CAP_PARAM: cap + 1}
+            _explain(tx, wrapped, wrapped_params, db.database)  # the text run is the text judged
+            return columns, list(tx.run(wrapped, wrapped_params))
         result = tx.run(cypher, params)
         records = []
         for record in result:  # stop after cap+1 records
@@ -143,9 +210,10 @@ def execute(db: GraphDB, cypher: str, params: Mapping[str, Any] | None = None, *
     a role nor audits: callers (:func:`run_cypher`, :func:`run_report`,
     ``queries.saved.run_saved``) do both."""
     check_read_only(cypher, database=db.database)
-    cap = max(1, min(int(limit or MAX_ROW_CAP), MAX_ROW_CAP))
-    timeout = float(timeout or load_settings().query_timeout)
+    cap = row_cap(limit)
+    timeout = time_limit(timeout)
     params = dict(params or {})
+    check_param_values(params)
     text = _strip(cypher)
     started = time.monotonic()
     columns, records = _fetch(db, text, params, cap, timeout)
@@ -158,7 +226,67 @@ def execute(db: GraphDB, cypher: str, params: Mapping[str, Any] | None = None, *
     rows = [{c: to_plain(record[c]) for c in shown} for record in records]
     return QueryResult(shown, rows, truncated, cypher=text, parameters=params,
                        graph=graph if graph["nodes"] else None,
-                       elapsed_s=round(time.monotonic() - started, 3))
+                       elapsed_s=round(time.monotonic() - started, 3), cap=cap)
+
+
+_INT64 = (-2 ** 63, 2 ** 63 - 1)
+
+
+def check_param_values(params: Mapping[str, Any]) -> None:
+    """Refuse, with a sentence, parameter values Neo4j cannot hold (whole numbers beyond 64
+    bits, NaN and infinite numbers), wherever they sit in lists and maps."""
+    def walk(name: str, value: Any) -> None:
+        if isinstance(value, bool):
+            return
+        if isinstance(value, int) and not _INT64[0] <= value <= _INT64[1]:
+            raise QueryError(f"The parameter '{quote(name)}' holds the whole number "
+                             f"{quote(str(value), 30)}, beyond what Neo4j can store (at most 19 "
+                             f"digits, ±9,223,372,036,854,775,807).")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise QueryError(f"The parameter '{quote(name)}' holds {value}, which is not a number "
+                             f"Neo4j can compare; give a finite number.")
+        if isinstance(value, Mapping):
+            for item in value.values():
+                walk(name, item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(name, item)
+
+    for name, value in params.items():
+        walk(str(name), value)
+
+
+def row_cap(limit: Any) -> int:
+    """The row cap for ``limit``: ``None`` gives :data:`MAX_ROW_CAP`, a whole number from 1 is
+    kept up to that cap (above it, the cap: the result's ``cap`` says which applied); anything
+    else is refused with a sentence."""
+    if limit is None:
+        return MAX_ROW_CAP
+    try:
+        number = float(limit)
+        whole = not isinstance(limit, bool) and math.isfinite(number) and number == int(number)
+    except (TypeError, ValueError):
+        whole = False
+    if not whole or number < 1:
+        raise QueryError(f"The row limit must be a whole number from 1 to {MAX_ROW_CAP:,} (the cap); "
+                         f"'{quote(str(limit), 20)}' is not.")
+    return min(int(number), MAX_ROW_CAP)
+
+
+def time_limit(timeout: Any) -> float:
+    """Seconds a query may run: ``timeout``, or ``ORGTRACE_QUERY_TIMEOUT`` when ``None``; a
+    number above 0 and at most :data:`MAX_TIMEOUT_S`, else refused with a sentence."""
+    value = load_settings().query_timeout if timeout is None else timeout
+    try:
+        seconds = float(value)
+        ok = not isinstance(value, bool) and math.isfinite(seconds) and 0 < seconds <= MAX_TIMEOUT_S
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        source = "ORGTRACE_QUERY_TIMEOUT" if timeout is None else "The time limit"
+        raise QueryError(f"{source} must be a number of seconds above 0 and at most {MAX_TIMEOUT_S} "
+                         f"(ten minutes); '{quote(str(value), 20)}' is not.")
+    return seconds
 
 
 def run_report(db: GraphDB, report: Report, params: Mapping[str, Any] | None = None, *,
@@ -172,9 +300,9 @@ def run_report(db: GraphDB, report: Report, params: Mapping[str, Any] | None = N
     if actor is not None:
         require(actor, "report.run")
     values = coerce_params(report, params)
-    cap = min(int(limit or report.row_cap), MAX_ROW_CAP)
-    result = execute(db, render(report, values), values, limit=cap,
-                     timeout=timeout or report.timeout_s, picture=report.picture)
+    result = execute(db, render(report, values), values,
+                     limit=report.row_cap if limit is None else limit,
+                     timeout=report.timeout_s if timeout is None else timeout, picture=report.picture)
     record(actor, "report.run", report=report.id, parameters=values, rows=len(result.rows),
            truncated=result.truncated)
     return result

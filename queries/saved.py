@@ -1,7 +1,8 @@
 """Reports investigators save in the database (``SavedReport`` nodes).
 
 A saved report is read-only Cypher with default parameter values. It is checked by the guard
-before it is saved and again, by :func:`queries.runner.run_cypher`, every time it runs. Only
+and by the server's plan (``EXPLAIN``) before it is saved and again, by
+:func:`queries.runner.run_cypher`, every time it runs. Only
 its owner or an administrator may delete it.
 """
 
@@ -15,9 +16,9 @@ from typing import Any, Mapping
 from core.auth import Actor, can, require
 from core.errors import QueryError, QueryRefused
 from graph.connection import GraphDB
-from queries.guard import check_read_only
+from queries.guard import quote
 from queries.result import to_plain
-from queries.runner import QueryResult, execute, record
+from queries.runner import QueryResult, check_with_server, execute, record
 
 
 def save_report(db: GraphDB, title: str, cypher: str, parameters: Mapping[str, Any] | None,
@@ -26,7 +27,7 @@ def save_report(db: GraphDB, title: str, cypher: str, parameters: Mapping[str, A
     require(owner, "report.save")
     if not (title or "").strip():
         raise QueryError("A saved report needs a title.")
-    check_read_only(cypher, database=db.database)
+    check_with_server(db, cypher, parameters)  # the tokenizer, then the server's own plan
     key = uuid.uuid4().hex[:12]
     db.write("CREATE (s:SavedReport {key: $key, title: $title, cypher: $cypher, "
              "parameters: $parameters, owner: $owner, created_at: $now})",
@@ -56,7 +57,7 @@ def get_saved(db: GraphDB, key: str) -> dict[str, Any]:
                    "s.owner AS owner, s.created_at AS created_at, s.cypher AS cypher, "
                    "s.parameters AS parameters", {"key": key})
     if not rows:
-        raise QueryError(f"There is no saved report with the key '{key}'.")
+        raise QueryError(f"There is no saved report with the key '{quote(key)}'.")
     return _plain(rows[0])
 
 

@@ -22,7 +22,7 @@ EXPECTED: dict[str, dict] = yaml.safe_load((BAD / "expected.yaml").read_text("ut
 REASONS = {"bad_date", "bad_amount", "zero_amount", "missing_value", "extra_cells", "bad_json",
            "field_too_long", "bad_direction"}
 WARNINGS = {"bad_id_checksum", "id_region_note", "formula_text", "duplicate_row",
-            "excel_number_precision", "negative_amount", "encoding_fallback"}
+            "excel_number_precision", "negative_amount", "sign_disagrees_with_flag", "encoding_fallback"}
 READ_WARNINGS = {"excel_number_precision", "encoding_fallback"}   # found by read.py itself
 
 

@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
+from core.errors import OrgTraceError
 from stdnum.cn import ric, uscc
 
 _ROOT = Path(__file__).resolve().parents[1]
@@ -98,6 +100,11 @@ def test_normalize_account(raw: str | None, expected: str | None) -> None:
     ("¥-5", "-5"), ("-¥5", "-5"), ("(1,234.00)", "-1234.00"), ("（1,234.00）", "-1234.00"),
     ("1.5万", "15000"), ("1.5万元", "15000"), ("2亿", "200000000"), (".5", "0.5"),
     ("0", "0"), ("0.00", "0"), ("-0", "0"), ("1234.", "1234"),
+    # issue 10: scientific notation as spreadsheets and JSON/Java tools write it, currency after
+    ("5.689852347E7", "56898523.47"), ("1.5e+04", "15000"), ("-2.5E3", "-2500"), ("1e5", "100000"),
+    ("1E-2", "0.01"), ("１.５Ｅ３", "1500"), ("500 CNY", "500"), ("500RMB", "500"), ("500¥", "500"),
+    ("500 ￥", "500"), ("CNY -5", "-5"), ("￥1.2E3元", "1200"), ("1,234.50元", "1234.50"),
+    ("999999999999999.99", "999999999999999.99"),
 ])
 def test_parse_amount(raw: str, expected: str) -> None:
     assert parse_amount(raw) == Decimal(expected)
@@ -109,12 +116,29 @@ def test_parse_amount_empty(raw: str | None) -> None:
 
 
 @pytest.mark.parametrize("raw", [
-    "abc", "12元5角", "1,2,3", "12,50", "1.2.3", "--5", "+-5", "5-", "1e5", "NaN", "inf",
-    "万", "¥", "(5", "1,234.5.6", "一百元", "$100", "100 USD",
+    "abc", "12元5角", "1,2,3", "12,50", "1.2.3", "--5", "+-5", "5-", "NaN", "inf",
+    "万", "¥", "(5", "1,234.5.6", "一百元", "$100", "100 USD", "1e", "E5", "1e5.5", "1e+", "1ee5",
+    "x" * 5000,
 ])
 def test_parse_amount_garbage(raw: str) -> None:
-    with pytest.raises(ValueError, match="not an amount"):
+    with pytest.raises(ValueError, match="not an amount") as exc:
         parse_amount(raw)
+    assert isinstance(exc.value, OrgTraceError) and len(str(exc.value)) < 200   # clipped quote
+
+
+@pytest.mark.parametrize("raw", ["1000000000000000000000000000000", "1000000000000000", "1E15", "1e999",
+                                 "-9" * 1 + "9" * 40, "100000000亿"])
+def test_parse_amount_refuses_amounts_no_float_holds_to_the_cent(raw: str) -> None:
+    """Issue 9: a 31-digit amount crashed the load (decimal.InvalidOperation on quantize)."""
+    with pytest.raises(ValueError, match="too large"):
+        parse_amount(raw)
+
+
+@pytest.mark.parametrize(("raw", "sign"), [("-5", -1), ("(5)", -1), ("¥-5", -1), ("+5", 1), ("＋5元", 1),
+                                           ("5", 0), ("CNY 5", 0), ("5.0E+3", 0), ("-5e-1", -1)])
+def test_amount_sign(raw: str, sign: int) -> None:
+    from loaders.clean import amount_sign
+    assert amount_sign(raw) == sign
 
 
 # --- dates -----------------------------------------------------------------------------
@@ -292,13 +316,15 @@ def test_not_formulas(raw: str) -> None:
 # --- flags -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("flag", [
-    "进", "收", "入", "贷", "收入", "转入", "C", "CR", "cr", "in", "IN", "+", " 贷方 ", "收款", "进账"])
+    "进", "收", "入", "贷", "收入", "转入", "C", "CR", "cr", "in", "IN", "+", " 贷方 ", "收款", "进账",
+    "Cr", "Cr.", "credit", "Credit", "CREDIT", "ｃｒ", "贷记", "收　入", "\t进\n", "Ｃ"])
 def test_direction_in(flag: str) -> None:
     assert direction_of(flag) == "in"
 
 
 @pytest.mark.parametrize("flag", [
-    "出", "付", "支", "借", "支出", "转出", "D", "DR", "dr", "out", "-", "借方", "付款", "出账", "Ｄ"])
+    "出", "付", "支", "借", "支出", "转出", "D", "DR", "dr", "out", "-", "借方", "付款", "出账", "Ｄ",
+    "Dr", "Dr.", "debit", "Debit", "DEBIT", "付出", "借记", "OUT", " 支 出 ", "－", "−"])
 def test_direction_out(flag: str) -> None:
     assert direction_of(flag) == "out"
 

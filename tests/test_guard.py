@@ -260,3 +260,164 @@ def test_tokenizer_skips_strings_and_comments() -> None:
 def test_is_read_only() -> None:
     assert is_read_only("MATCH (n) RETURN count(n)")
     assert not is_read_only("MATCH (n) DELETE n")
+
+
+# --------------------------------------------------------------------------- Cypher's lexical rules
+# (issue 9 §1: what follows a line terminator after // is a new line of Cypher; \uXXXX escapes
+# are decoded by the server before it lexes, everywhere; /* */ does not nest)
+
+LOAD_PASSWD = "LOAD CSV FROM 'file:///etc/passwd' AS r RETURN r[0] AS line"
+TERMINATORS = ["\n", "\r", "\r\n", "\u2028", "\u2029", "\x85", "\x0b", "\x0c"]
+
+
+@pytest.mark.parametrize("end", TERMINATORS, ids=[repr(t) for t in TERMINATORS])
+def test_every_line_terminator_ends_a_line_comment(end: str) -> None:
+    assert "LOAD CSV" in str(refused(f"WITH 1 AS x //{end}{LOAD_PASSWD}"))
+    assert "SHOW SETTINGS" in str(refused(f"SHOW //{end}SETTINGS YIELD *"))
+    assert "dbms.listConfig" in str(refused(f"CALL //{end}dbms.listConfig()"))
+    assert "SHOW USERS" in str(refused(f"SHOW //{end}USERS"))
+
+
+@pytest.mark.parametrize("cypher, named", [
+    ("WITH 1 AS x \\u004cOAD CSV FROM 'file:///etc/passwd' AS r RETURN r", "LOAD CSV"),
+    ("WITH 1 AS x //\\u000aLOAD CSV FROM 'file:///etc/passwd' AS r RETURN r", "LOAD CSV"),
+    ("WITH 1 AS x //\\u000dLOAD CSV FROM 'file:///etc/passwd' AS r RETURN r", "LOAD CSV"),
+    ("MATCH (n) \\u0053ET n.x = 1", "SET"),
+    ("MATCH (n) \\u0053\\u0045\\u0054 n.x = 1", "SET"),
+    ("CALL db.\\u006cabels() YIELD label CALL dbms.listConfig() YIELD name RETURN name", "dbms.listConfig"),
+    ("RETURN 'a\\u0027 + 'b' AS s CREATE (n)", "CREATE"),  # the escape closes the string
+    ("MATCH (n) RETURN n \\u003b CREATE (m)", "more than one statement"),
+    ("WITH 1 AS x /\\u002a x */ LOAD CSV FROM 'f' AS r RETURN r", "LOAD CSV"),
+    ("WITH 1 AS x /* /* */ LOAD CSV FROM 'file:///etc/passwd' AS r RETURN r", "LOAD CSV"),
+    ("WITH 1 AS x /* a */ */ LOAD CSV FROM 'f' AS r RETURN r", "LOAD CSV"),
+    ("MATCH (n) WHERE n.x = $`a`` ` CREATE (m) RETURN n", "CREATE"),
+])
+def test_unicode_escapes_and_comment_forms_are_read_as_the_server_reads_them(cypher: str, named: str) -> None:
+    assert named in str(refused(cypher))
+
+
+@pytest.mark.parametrize("cypher", [
+    "MATCH (n) WHERE n.name = 'a\\\\u0041 CREATE' RETURN n",  # an escaped backslash: no escape
+    "RETURN 1 AS \\u0078",
+    "MATCH (n) /* a // b */ RETURN n",
+    "MATCH (n) // a /* b\nRETURN n",
+    "MATCH (n) RETURN n; // trailing\r",
+    "MATCH (n) RETURN n;\r\n/* x */",
+    "MATCH (t:Transfer) WITH collect(t) AS transactions RETURN size(transactions) AS n",
+])
+def test_lexical_rules_do_not_refuse_harmless_text(cypher: str) -> None:
+    check_read_only(cypher)
+
+
+def test_positions_count_every_kind_of_line_break() -> None:
+    assert "line 3, column 1" in str(refused("MATCH (n)\rWITH n\r\nSET n.x = 1"))
+
+
+def test_decoded_tokens_keep_their_offsets_in_the_given_text() -> None:
+    text = "RETURN 1 AS \\u0078;"
+    last = tokenize(text)[-1]
+    assert last.text == ";" and text[last.offset] == ";"
+
+
+@pytest.mark.parametrize("cypher", [
+    "CALL { MATCH (n) RETURN n } IN CONCURRENT TRANSACTIONS RETURN n",
+    "CALL { MATCH (n) RETURN n } IN 3 CONCURRENT TRANSACTIONS RETURN n",
+    "UNWIND [1, 2] AS x CALL (x) { MATCH (n) RETURN count(n) AS c } IN (1 + 1) CONCURRENT "
+    "TRANSACTIONS OF 1 ROW RETURN c",
+    "CALL { MATCH (n) RETURN n } IN size([1, 2]) TRANSACTIONS RETURN n",
+    "CALL { MATCH (n) RETURN n } IN 1 + 1 CONCURRENT TRANSACTIONS RETURN n",
+    "CALL { MATCH (n) RETURN n } IN $n CONCURRENT TRANSACTIONS OF 10 ROWS ON ERROR CONTINUE RETURN n",
+])
+def test_concurrent_transactions_with_any_count_are_refused(cypher: str) -> None:
+    assert "IN TRANSACTIONS" in str(refused(cypher))
+
+
+def test_profile_is_refused_with_a_sentence() -> None:
+    assert "EXPLAIN" in str(refused("PROFILE MATCH (n) RETURN n"))
+
+
+def test_messages_quote_long_input_cut_to_a_readable_length() -> None:
+    name = "x" * 5000
+    text = str(refused(f"CALL db.{name}()"))
+    assert len(text) < 500 and "…" in text
+    text = str(refused(f"USE {name} MATCH (n) RETURN n"))
+    assert len(text) < 300 and "…" in text
+
+
+# --------------------------------------------------------------------------- the plan check (unit)
+
+def _op(name: str, details: str = "", *children: dict) -> dict:
+    return {"operatorType": f"{name}@neo4j", "args": {"Details": details}, "children": list(children)}
+
+
+def _refused_plan(query_type: str, plan: dict) -> QueryRefused:
+    from queries.guard import check_plan
+
+    with pytest.raises(QueryRefused) as info:
+        check_plan(query_type, plan)
+    return info.value
+
+
+def test_plan_check_refuses_what_the_server_plans() -> None:
+    from queries.guard import check_plan
+
+    root = lambda *c: _op("ProduceResults", "line", *c)  # noqa: E731
+    assert "LOAD CSV" in str(_refused_plan("r", root(_op("Projection", "", _op("LoadCSV", "r")))))
+    assert "SHOW SETTINGS" in str(_refused_plan("r", root(_op("ShowSettings", "allSettings"))))
+    assert "SHOW TRANSACTIONS" in str(_refused_plan("r", root(_op("ShowTransactions"))))
+    assert "dbms.listConfig" in str(_refused_plan("s", root(_op("ProcedureCall", "dbms.listConfig() :: (x :: STRING)"))))
+    assert "IN TRANSACTIONS" in str(_refused_plan("r", root(_op("TransactionApply", "IN $autoint_1 CONCURRENT TRANSACTIONS"))))
+    assert "Terminate" in str(_refused_plan("r", root(_op("TerminateTransactions"))))
+    assert "apoc.cypher" in str(_refused_plan("r", root(_op("Projection", "apoc.cypher.runFirstColumnSingle($a, {}) AS x"))))
+    assert "writes" in str(_refused_plan("rw", root(_op("Expand(All)"))))
+    assert "no plan" in str(_refused_plan("r", None))  # type: ignore[arg-type]
+    check_plan("r", root(_op("ProcedureCall", "db.labels() :: (label :: STRING)")))
+    check_plan("r", root(_op("ShowIndexes", "allIndexes")))
+    check_plan("s", root(_op("ProcedureCall", "dbms.components() :: (name :: STRING)")))
+    assert "query type" in _refused_plan("s", root(_op("ProcedureCall", "db.labels() :: ()"))).clause  # type: ignore[attr-defined]
+
+
+def test_saved_titles_become_plain_text_for_markdown_labels() -> None:
+    import re
+    import string
+
+    from views.markdown import plain_text
+
+    title = "**粗体** [link](http://x.invalid) :red[red] :smile: $x^2$ <b>b</b>\n# h `c` \\ _i_"
+    shown = plain_text(title)
+    assert "\n" not in shown
+    unescaped = re.sub(r"\\[%s]" % re.escape(string.punctuation), "", shown)
+    assert not set(unescaped) & (set(string.punctuation) - {":"})
+    assert ":\u200b" in shown and not re.search(r":(?!\u200b)", shown)
+    assert re.sub(r"\\(.)", r"\1", shown).replace("\u200b", "") == " ".join(title.split())
+
+
+def test_plan_check_refuses_operators_planned_on_another_database() -> None:
+    from queries.guard import check_plan
+
+    plan = _op("ProduceResults", "", _op("AllNodesScan", "n"))
+    check_plan("r", plan, database="neo4j")
+    plan["operatorType"] = "ProduceResults@system"
+    with pytest.raises(QueryRefused, match="system"):
+        check_plan("r", plan, database="neo4j")
+
+
+@pytest.mark.parametrize("cypher", [
+    "MATCH (a:BankAccount)-[t:TRANSFER]->() WITH a, collect(t) AS transactions "
+    "RETURN a.number AS account, [x IN transactions | x.amount] AS amounts",
+    "WITH [1, 2] AS transactions UNWIND transactions AS t RETURN t",
+    "MATCH (n) WHERE 1 IN [1] RETURN n.transactions AS transactions",
+])
+def test_a_variable_called_transactions_is_not_a_transactional_subquery(cypher: str) -> None:
+    check_read_only(cypher)
+
+
+def test_in_transactions_after_a_subquery_is_refused_however_it_is_spaced() -> None:
+    for cypher in ("CALL { MATCH (n) RETURN n }\n  IN\tTRANSACTIONS RETURN n",
+                   "CALL { MATCH (n) RETURN n } /* c */ IN /* c */ TRANSACTIONS OF 5 ROWS RETURN n",
+                   "CALL { MATCH (n) RETURN n } IN TRANSACTION RETURN n"):
+        assert "IN TRANSACTIONS" in str(refused(cypher))
+
+
+def test_long_words_after_drop_are_cut_in_the_message() -> None:
+    assert len(str(refused("DROP " + "x" * 5000))) < 300

@@ -101,3 +101,48 @@ def test_killed_database_then_retry_equals_clean_load(bank_file, clean_db, tmp_p
             assert any("interrupted" in a for a in attempts)
     finally:
         server.stop()
+
+
+def test_unexpected_failure_marks_the_run_failed_then_retry_equals_clean_load(bank_file, clean_db, neo4j_server,
+                                                                              tmp_path, monkeypatch, capsys):
+    """Issue 9 §2: a failure that is no file's fault (a defect) in the middle of a load ends
+    in a report (text and JSON, no traceback), the LoadRun says 'failed' with the reason,
+    and loading again converges to exactly one clean load."""
+    from commands import load as load_command
+    from loaders.mapping import Mapping
+
+    reference = load_file(clean_db, bank_file, report_dir=tmp_path / "ref", chunk_rows=500)
+    expected = fingerprint(clean_db)
+    admin.wipe(clean_db)
+
+    apply = Mapping.apply
+
+    def failing(self, row_number, raw, found, scope):
+        if row_number == 6001:
+            raise RuntimeError("simulated defect")
+        return apply(self, row_number, raw, found, scope)
+
+    monkeypatch.setattr(Mapping, "apply", failing)
+    monkeypatch.setenv("NEO4J_URI", neo4j_server.uri)
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_server.password())
+    import argparse
+    args = argparse.Namespace(files=[str(bank_file)], kind=None, mapping=None, dry_run=False, json=True, sheet=None,
+                              report_dir=tmp_path / "r1", data_dir=None, bolt_port=None)
+    assert load_command.run(args) == 1
+    [report] = json.loads(capsys.readouterr().out)["files"]
+    assert report["status"] == "failed" and "unexpected error" in report["message"]
+    assert "RuntimeError: simulated defect" in report["message"] and "load the file again" in report["message"]
+    run = clean_db.read("MATCH (r:LoadRun) RETURN r.status AS s, r.message AS m")
+    assert run[0]["s"] == "failed" and "simulated defect" in run[0]["m"]
+    partial = clean_db.read("MATCH ()-[t:TRANSFER]->() RETURN count(t) AS c")[0]["c"]
+    assert partial > 0   # the chunks before the failure were written
+
+    args.json = False
+    assert load_command.run(args) == 1
+    text = capsys.readouterr().out
+    assert "FAILED" in text and "simulated defect" in text and "Traceback" not in text
+
+    monkeypatch.setattr(Mapping, "apply", apply)
+    retry = load_file(clean_db, bank_file, report_dir=tmp_path / "r2", chunk_rows=500)
+    assert retry.status == "loaded" and retry.loaded == reference.loaded
+    assert fingerprint(clean_db) == expected

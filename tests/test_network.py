@@ -81,7 +81,7 @@ def test_bounded_stabilisation_then_physics_off():
     html = network_html(big)
     options = json.loads(re.search(r"var options = (.*?);\n", html).group(1))
     assert options["physics"]["stabilization"]["enabled"] is True
-    assert options["physics"]["stabilization"]["iterations"] <= 200
+    assert options["physics"]["stabilization"]["iterations"] <= 100
     assert options["layout"]["improvedLayout"] is False
     assert "setOptions({physics: false})" in html
     assert "label" not in _data(html, "edges")[0]  # too many edges for captions: tooltips only

@@ -10,6 +10,7 @@ from core.auth import can
 from core.i18n import t
 from core.privacy import mask_result
 from views.common import graph_db, lang, page_actor, user_errors
+from views.markdown import plain_text
 from views.widgets_evidence import evidence_button
 from exports import export, result_sha256
 from queries.registry import load_reports
@@ -98,7 +99,8 @@ with saved:
     with user_errors():
         entries = list_saved(db)
     for entry in entries:
-        with st.expander(f"{entry['title']} · {t('reports.owner', lang())}: {entry['owner']} · {entry.get('created_at', '')}"):
+        with st.expander(f"{plain_text(entry['title'])} · {t('reports.owner', lang())}: "
+                         f"{plain_text(entry['owner'])} · {entry.get('created_at', '')}"):
             st.code(entry["cypher"], language="cypher")
             run_it, delete_it = st.columns(2)
             if run_it.button(t("reports.run", lang()), key=f"run-{entry['key']}"):

@@ -21,6 +21,7 @@ the page runs a bounded stabilisation, then switches physics off.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any, Iterable
@@ -60,6 +61,9 @@ EDGE_CAPTION_LIMIT = 150
 CAPTION_CHARS = 18
 #: Fan collapsing: more than this many leaf neighbours of one label behind one node.
 FAN_THRESHOLD = 25
+#: Stabilisation steps: about this many node-steps in all, never fewer than the minimum
+#: (1,000 nodes get 100 steps; see BENCHMARKS.md for how long that takes in a browser).
+STABILISATION_BUDGET, STABILISATION_MIN = 100_000, 100
 #: Default node cap of a picture.
 NODE_CAP = 1000
 
@@ -211,8 +215,10 @@ def _sizes(nodes: list[dict[str, Any]]) -> dict[str, float]:
 def _options(n_nodes: int, *, hierarchical: bool, physics: bool, edge_captions: bool) -> dict[str, Any]:
     big = n_nodes > 300
     options: dict[str, Any] = {
-        "nodes": {"font": {"size": 12, "face": "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, sans-serif"},
-                  "borderWidth": 1},
+        "nodes": {"font": {"size": 13, "face": "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, sans-serif"},
+                  "borderWidth": 1,
+                  # labels stay drawn when a fitted picture is zoomed out (vis hides them below 5 px)
+                  "scaling": {"label": {"drawThreshold": 3}}},
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
                   "color": {"color": "#9aa4ad", "highlight": "#333333", "inherit": False},
                   "font": {"size": 10, "align": "middle", "strokeWidth": 3},
@@ -232,13 +238,15 @@ def _options(n_nodes: int, *, hierarchical: bool, physics: bool, edge_captions: 
         return options
     # Bounded: fewer iterations as the picture grows, so ~1,000 nodes settle in seconds;
     # the page switches physics off when the iterations are done.
-    iterations = max(100, min(1000, 150_000 // max(n_nodes, 1)))
+    # One batch (updateInterval = iterations): no progress events, no yielding between steps.
+    iterations = max(STABILISATION_MIN, min(1000, STABILISATION_BUDGET // max(n_nodes, 1)))
     options["physics"] = {
         "enabled": True, "solver": "barnesHut",
-        "barnesHut": {"gravitationalConstant": -6000, "centralGravity": 0.3, "springLength": 110,
-                      "springConstant": 0.04, "damping": 0.4, "avoidOverlap": 0.1},
+        "barnesHut": {"gravitationalConstant": -3000, "centralGravity": 0.4, "springLength": 95,
+                      "springConstant": 0.04, "damping": 0.4, "avoidOverlap": 0.1,
+                      "theta": 0.5 if n_nodes <= 300 else 0.8},
         "minVelocity": 1.0,
-        "stabilization": {"enabled": True, "iterations": iterations, "updateInterval": 50, "fit": True},
+        "stabilization": {"enabled": True, "iterations": iterations, "updateInterval": iterations, "fit": True},
     }
     return options
 
@@ -282,9 +290,11 @@ def network_html(graph: Graph, *, lang: str = "zh", height: str = "650px", note:
         source, target = str(edge["source"]), str(edge["target"])
         if source not in ids or target not in ids:
             continue
-        caption = str(edge.get("caption") or rel_name(edge.get("type", ""), lang))
+        caption = str(edge.get("caption") or edge.get("type", ""))
+        if caption == edge.get("type"):  # a bare type: say it in the interface language
+            caption = rel_name(caption, lang)
         title = edge.get("title") or f"{rel_name(edge.get('type', ''), lang)}: {caption}"
-        width = 1 + min(6, (edge.get("count") or 1) ** 0.5 - 1) if edge.get("count") else 1
+        width = 1 + min(4.0, math.log2(edge.get("count") or 1))
         net.add_edge(source, target, title=str(title), width=width,
                      **({"label": _short(caption)} if edge_captions else {}))
     options = _options(len(net.nodes), hierarchical=hierarchical, physics=physics, edge_captions=edge_captions)

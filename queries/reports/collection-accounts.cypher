@@ -4,7 +4,9 @@
 //   Accounts into which many distinct accounts paid (会费, 培训费 collected into one personal
 //   card is typical), within a date window; cash deposits are not counted as payers, and company
 //   accounts are left out unless asked for. Ranked by
-//   the number of distinct payer accounts, then the total received.
+//   the number of distinct payer accounts, then the total received. Transfers without a date (an
+//   FtM payment may have none) fall in no window and are left out; undated_left_out counts them
+//   (in the whole graph).
 // parameters:
 //   - {name: from, type: date, default: 2000-01-01, description: "first day of the window"}
 //   - {name: to, type: date, default: 2099-12-31, description: "last day of the window"}
@@ -14,13 +16,18 @@
 // result_kind: table
 // row_cap: 500
 // timeout_s: 60
-WITH localdatetime({date: $from}) AS window_start, localdatetime({date: $to}) + duration('P1D') AS window_end
+CALL {
+  MATCH ()-[u:TRANSFER]->()
+  WHERE u.time IS NULL
+  RETURN count(u) AS undated_left_out
+}
+WITH undated_left_out, localdatetime({date: $from}) AS window_start, localdatetime({date: $to}) + duration('P1D') AS window_end
 MATCH (payer:BankAccount)-[t:TRANSFER]->(a:BankAccount)
 WHERE window_start <= t.time < window_end
   AND t.amount >= $min_amount
   AND payer <> a
   AND coalesce(payer.kind, 'account') <> 'cash'
-WITH a, count(DISTINCT payer) AS payers, sum(t.amount) AS total_in, count(t) AS transfers,
+WITH a, undated_left_out, count(DISTINCT payer) AS payers, sum(t.amount) AS total_in, count(t) AS transfers,
      min(t.time) AS first_in, max(t.time) AS last_in
 // filters on the few aggregated accounts, not on every transfer
 WHERE payers >= $min_payers
@@ -37,5 +44,6 @@ RETURN a.key AS account,
                  RETURN DISTINCT x.memo LIMIT 5 } AS memos,
        [(h)-[:HOLDS]->(a) | h.key] AS holders,
        COLLECT { MATCH (h:Person)-[:HOLDS]->(a) MATCH (h)-[l:LEADS]->(o:Organization)
-                 RETURN o.name + '（' + coalesce(l.role, '') + '）' } AS holder_leads
+                 RETURN o.name + '（' + coalesce(l.role, '') + '）' } AS holder_leads,
+       undated_left_out
 ORDER BY payers DESC, total_in DESC, account

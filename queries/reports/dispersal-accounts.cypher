@@ -4,7 +4,9 @@
 //   Accounts that pass money on: transfers received and, within within_hours after each receipt,
 //   sent onward to other accounts (not back to the payer). Shows how much came in, how much
 //   went out quickly, to how many accounts, and the share forwarded. Mule accounts in a layering
-//   chain and collection accounts that scatter money show up here.
+//   chain and collection accounts that scatter money show up here. Transfers without a date (an
+//   FtM payment may have none) cannot be timed and are left out; undated_left_out counts them
+//   (in the whole graph).
 // parameters:
 //   - {name: from, type: date, default: 2000-01-01, description: "first day of the window"}
 //   - {name: to, type: date, default: 2099-12-31, description: "last day of the window"}
@@ -14,6 +16,11 @@
 // result_kind: table
 // row_cap: 500
 // timeout_s: 60
+CALL {
+  MATCH ()-[u:TRANSFER]->()
+  WHERE u.time IS NULL
+  RETURN count(u) AS undated_left_out
+}
 MATCH (src:BankAccount)-[tin:TRANSFER]->(a:BankAccount)
 WHERE tin.amount >= $min_amount
   AND localdatetime({date: $from}) <= tin.time < localdatetime({date: $to}) + duration('P1D')
@@ -21,9 +28,9 @@ WHERE tin.amount >= $min_amount
 MATCH (a)-[tout:TRANSFER]->(dst:BankAccount)
 WHERE tin.time <= tout.time <= tin.time + duration({hours: $within_hours})
   AND dst <> src AND dst <> a
-WITH a, collect(DISTINCT tin) AS ins, collect(DISTINCT tout) AS outs,
+WITH a, undated_left_out, collect(DISTINCT tin) AS ins, collect(DISTINCT tout) AS outs,
      collect(DISTINCT src.key) AS payers, collect(DISTINCT dst.key) AS recipients
-WITH a, payers, recipients, outs,
+WITH a, undated_left_out, payers, recipients, outs,
      reduce(s = 0.0, r IN ins | s + r.amount) AS received,
      reduce(s = 0.0, r IN outs | s + r.amount) AS forwarded
 WHERE forwarded >= $min_ratio * received
@@ -35,5 +42,6 @@ RETURN a.key AS account,
        size(payers) AS payer_count,
        size(recipients) AS recipient_count,
        payers[..10] AS payers,
-       recipients[..10] AS recipients
+       recipients[..10] AS recipients,
+       undated_left_out
 ORDER BY forwarded_quickly DESC, account

@@ -5,6 +5,8 @@
 //   2 to max_hops transfers, each hop no earlier than the one before, the whole cycle within
 //   within_days, each transfer at least min_amount, starting inside the date window. Cash
 //   withdrawals and deposits are not followed. One row per cycle; cycle lists the accounts in order.
+//   Transfers without a date (an FtM payment may have none) cannot be put in time order and are
+//   not followed; undated_left_out counts them (in the whole graph).
 // parameters:
 //   - {name: max_hops, type: integer, default: 6, min: 2, max: 8, description: "longest cycle (2-8 transfers)"}
 //   - {name: min_amount, type: float, default: 10000, min: 0, description: "smallest transfer followed (yuan)"}
@@ -15,6 +17,11 @@
 // row_cap: 1000
 // timeout_s: 120
 // picture: [loop]
+CALL {
+  MATCH ()-[u:TRANSFER]->()
+  WHERE u.time IS NULL
+  RETURN count(u) AS undated_left_out
+}
 MATCH (a:BankAccount)-[first:TRANSFER]->(:BankAccount)
 WHERE first.amount >= $min_amount
   AND localdatetime({date: $from}) <= first.time < localdatetime({date: $to}) + duration('P1D')
@@ -26,7 +33,7 @@ MATCH loop = (a)-[first]->()
       (a)
 WHERE length(loop) <= $max_hops
   AND all(i IN range(0, size(t) - 2) WHERE t[i].time <= t[i + 1].time)
-WITH a, loop, [first] + t AS hops, nodes(loop)[..-1] AS ring
+WITH a, loop, [first] + t AS hops, nodes(loop)[..-1] AS ring, undated_left_out
 WHERE all(n IN ring WHERE single(m IN ring WHERE m = n))
 RETURN a.key AS account,
        a.holder_name AS holder,
@@ -36,5 +43,6 @@ RETURN a.key AS account,
        [r IN hops | r.amount] AS amounts,
        [r IN hops | toString(r.time)] AS times,
        round(hops[-1].amount / hops[0].amount, 3) AS returned_share,
+       undated_left_out,
        loop
 ORDER BY hops[0].time, account

@@ -5,6 +5,8 @@
 //   held by a person or organization), up to max_hops transfers back, each hop no earlier than the
 //   one before, every hop at least min_amount, the last hop inside the date window and the earlier
 //   ones within within_days before it. One row per chain, accounts in the order money moved.
+//   Transfers without a date (an FtM payment may have none) cannot be put in time order and are
+//   not followed; undated_left_out counts those into or out of the target accounts.
 // parameters:
 //   - {name: target, type: entity_key, description: "account number, resident ID or organization key"}
 //   - {name: max_hops, type: integer, default: 4, min: 1, max: 8, description: "longest chain (1-8 transfers)"}
@@ -19,8 +21,16 @@
 CALL {
   MATCH (a:BankAccount {key: $target}) RETURN a
   UNION
-  MATCH (:Person|Organization {key: $target})-[:HOLDS]->(a:BankAccount) RETURN a
+  MATCH (:Person|Organization|LegalEntity {key: $target})-[:HOLDS]->(a:BankAccount) RETURN a
 }
+WITH collect(a) AS targets
+CALL (targets) {
+  UNWIND targets AS s
+  MATCH (s)-[u:TRANSFER]-()
+  WHERE u.time IS NULL
+  RETURN count(DISTINCT u) AS undated_left_out
+}
+UNWIND targets AS a
 MATCH trail = (b:BankAccount)
       (()-[t:TRANSFER]->()
         WHERE t.amount >= $min_amount
@@ -30,7 +40,7 @@ WHERE last.amount >= $min_amount
   AND localdatetime({date: $from}) <= last.time < localdatetime({date: $to}) + duration('P1D')
   AND length(trail) <= $max_hops
   AND all(i IN range(0, size(t) - 2) WHERE t[i].time <= t[i + 1].time)
-WITH a, b, trail, t + [last] AS hops
+WITH a, b, trail, t + [last] AS hops, undated_left_out
 RETURN a.key AS target,
        b.key AS account,
        b.holder_name AS holder,
@@ -39,5 +49,6 @@ RETURN a.key AS target,
        [r IN hops | r.amount] AS amounts,
        [r IN hops | toString(r.time)] AS times,
        hops[0].amount AS amount_sent,
+       undated_left_out,
        trail
 ORDER BY hop_count, amount_sent DESC, path

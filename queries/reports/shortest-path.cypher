@@ -7,14 +7,14 @@
 // parameters:
 //   - {name: from, type: entity_key, description: "key of the first entity"}
 //   - {name: to, type: entity_key, description: "key of the second entity"}
-//   - {name: types, type: list, default: [LEADS, MEMBER_OF, HOLDS, TRANSFER, LOCATED_AT, HAS_PHONE, ORGANIZED, ATTENDED, HELD_AT, CONCERNS, LISTS, BRANCH_OF, OWNS, ASSOCIATE_OF, FAMILY_OF, LINKED_TO], description: "relationship types that may be used"}
+//   - {name: types, type: list, default: [LEADS, MEMBER_OF, HOLDS, TRANSFER, LOCATED_AT, HAS_PHONE, ORGANIZED, ATTENDED, HELD_AT, CONCERNS, LISTS, BRANCH_OF, OWNS, ASSOCIATE_OF, FAMILY_OF, LINKED_TO, EMPLOYED_BY, REPRESENTS, SUCCEEDED_BY, OCCUPIES, POST_IN], description: "relationship types that may be used"}
 //   - {name: max_hops, type: integer, default: 6, min: 1, max: 12, description: "longest chain"}
 // result_kind: paths
 // row_cap: 10
 // timeout_s: 30
 // picture: [connection]
-MATCH (a:Organization|Person|BankAccount|Address|Phone|Event|Lead|BlacklistEntry {key: $from})
-MATCH (b:Organization|Person|BankAccount|Address|Phone|Event|Lead|BlacklistEntry {key: $to})
+MATCH (a:Organization|Person|LegalEntity|Position|BankAccount|Address|Phone|Event|Lead|BlacklistEntry {key: $from})
+MATCH (b:Organization|Person|LegalEntity|Position|BankAccount|Address|Phone|Event|Lead|BlacklistEntry {key: $to})
 WHERE a <> b
 MATCH connection = shortestPath((a)-[*..{{max_hops}}]-(b))
 WHERE all(r IN relationships(connection) WHERE type(r) IN $types)

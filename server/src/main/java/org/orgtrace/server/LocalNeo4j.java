@@ -42,7 +42,9 @@ public final class LocalNeo4j {
         builder.setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
                 .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
-                .setConfig(GraphDatabaseSettings.auth_enabled, true);
+                .setConfig(GraphDatabaseSettings.auth_enabled, true)
+                // LOAD CSV may never read files on this machine, whatever neo4j.conf says.
+                .setConfig(GraphDatabaseSettings.allow_file_urls, false);
 
         DatabaseManagementService dbms = builder.build();
         CountDownLatch stopped = new CountDownLatch(1);

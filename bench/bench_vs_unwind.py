@@ -1,0 +1,171 @@
+"""OrgTrace's loader against the loader a Neo4j engineer writes by hand (issue: load speed).
+
+    python -m bench.bench_vs_unwind [--rows 200000] [--accounts 20000] [--repeat 3] [--demo DIR]
+
+Same server, same file, same run, alternating, each load into a freshly emptied database
+with all of OrgTrace's constraints and indexes (the full-text index included):
+- **OrgTrace**: `python cli.py load FILE --kind bank` (a child process): every check,
+  duplicate rule, warning, reject, provenance and idempotence;
+- **hand-written**: Python's `csv` module, the direction resolved from the flag, rows sent in
+  batches of 10,000 through one `UNWIND $rows … MERGE` statement, amounts and times parsed by
+  `float()` and the server's `localdatetime()`, no validation and no provenance beyond run
+  and row (the peer named in the issue).
+Prints rows/s per run, medians, the ratio OrgTrace / hand-written and each loader's peak
+RSS. The file is UTF-8 (or a demo case's GBK statements with ``--demo``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_load import write_statements  # noqa: E402
+from core.settings import load_settings  # noqa: E402
+from graph import admin  # noqa: E402
+from graph.connection import connect  # noqa: E402
+from graph.server import LocalServer, free_port  # noqa: E402
+
+BATCH = 10_000
+
+# The issue's hand-written statement, with the holder relationship a real one would add.
+UNWIND = """
+UNWIND $rows AS r
+MERGE (a:BankAccount {key: r.a}) ON CREATE SET a.number = r.a, a.holder_name = r.an
+MERGE (b:BankAccount {key: r.b}) ON CREATE SET b.number = r.b, b.holder_name = r.bn
+MERGE (a)-[t:TRANSFER {tx_key: r.s}]->(b)
+ON CREATE SET t.tx_id = r.s, t.amount = r.m, t.time = localdatetime(r.t), t.memo = r.memo,
+              t.run = $run, t.row = r.row
+"""
+
+HAND_LOADER = r'''
+import csv, sys, time, resource
+sys.path.insert(0, sys.argv[4])
+from graph.connection import connect
+from core.settings import load_settings
+path, data_dir, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+settings = load_settings().with_local_server(data_dir=data_dir, bolt_port=port)
+UNWIND = sys.stdin.read()
+OUT = {"出", "支出", "付", "借", "D", "DR"}
+start = time.perf_counter()
+rows, n = [], 0
+with connect(settings, start_local=False) as db, open(path, encoding=sys.argv[5], newline="") as handle:
+    def flush():
+        db.write(UNWIND, {"rows": rows, "run": "hand"})
+        rows.clear()
+    for n, r in enumerate(csv.DictReader(handle), start=2):
+        own, other = r["交易卡号"], r["交易对手账卡号"] or "CASH:" + r["交易卡号"]
+        out = r["收付标志"].strip().upper() in OUT
+        a, b = (own, other) if out else (other, own)
+        an, bn = (r["账户开户名称"], r["对手户名"]) if out else (r["对手户名"], r["账户开户名称"])
+        rows.append({"a": a, "b": b, "an": an, "bn": bn, "s": "id:" + r["交易流水号"],
+                     "m": abs(float(r["交易金额"])), "t": r["交易时间"].replace(" ", "T"),
+                     "memo": r["摘要说明"], "row": n})
+        if len(rows) >= %d:
+            flush()
+    if rows:
+        flush()
+print(n - 1, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+''' % BATCH
+
+
+def run_orgtrace(csv_path: Path, server: LocalServer, work: Path) -> tuple[float, float]:
+    """(seconds, peak MB) of `cli.py load` as a child process (peak RSS read with /usr/bin/time)."""
+    cmd = [sys.executable, str(ROOT / "cli.py"), "load", str(csv_path), "--kind", "bank", "--report-dir",
+           str(work / "reports"), "--data-dir", str(server.data_dir), "--bolt-port", str(server.bolt_port)]
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", _WITH_PEAK, *cmd], capture_output=True, text=True,
+                          env={**os.environ, "ORGTRACE_DATA_DIR": str(server.data_dir)})
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
+    return elapsed, float(proc.stdout.strip().splitlines()[-1])
+
+
+# Runs a command and prints its peak RSS (MB) last: each loader's memory measured alone.
+_WITH_PEAK = """
+import resource, subprocess, sys
+proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-2000:])
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+sys.exit(proc.returncode)
+"""
+
+
+def run_hand(csv_path: Path, server: LocalServer, encoding: str) -> tuple[float, float, int]:
+    """(seconds, peak MB, rows) of the hand-written loader, timed as a whole process like ours."""
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", HAND_LOADER, str(csv_path), str(server.data_dir),
+                           str(server.bolt_port), str(ROOT), encoding], input=UNWIND,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
+    elapsed = time.perf_counter() - start
+    rows, _, peak = proc.stdout.split()
+    return elapsed, float(peak), int(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--accounts", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--demo", type=Path, help="a demo case folder: its bank statements are the file")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="orgtrace-bench-unwind-"))
+    if args.demo:
+        csv_path, encoding = args.demo / "bank_statements_gbk.csv", "gb18030"
+    else:
+        csv_path, encoding = work / "statements.csv", "utf-8"
+        write_statements(csv_path, args.rows, args.accounts, encoding=encoding)
+    with open(csv_path, "rb") as handle:
+        rows = sum(1 for _ in handle) - 1
+    settings = load_settings().with_local_server(data_dir=work / "neo4j", bolt_port=free_port())
+    server = LocalServer(settings)
+    server.start()
+    ours, hand, ours_mb, hand_mb = [], [], [], []
+    try:
+        with connect(settings, start_local=False) as db:
+            admin.init_db(db)
+            for attempt in range(args.repeat):
+                for name in ("orgtrace", "hand") if attempt % 2 == 0 else ("hand", "orgtrace"):
+                    admin.wipe(db)
+                    admin.init_db(db)
+                    if name == "orgtrace":
+                        seconds, peak = run_orgtrace(csv_path, server, work)
+                        ours.append(rows / seconds)
+                        ours_mb.append(peak)
+                    else:
+                        seconds, peak, _ = run_hand(csv_path, server, encoding)
+                        hand.append(rows / seconds)
+                        hand_mb.append(peak)
+                    print(f"run {attempt + 1} {name:<9} {seconds:7.1f} s {rows / seconds:10,.0f} rows/s "
+                          f"peak {peak:,.0f} MB", flush=True)
+    finally:
+        server.stop()
+    ours_rate, hand_rate = statistics.median(ours), statistics.median(hand)
+    print()
+    print("| measure | value |")
+    print("|---|---|")
+    print(f"| file | {rows:,} statement lines ({csv_path.name}, {encoding}) |")
+    print(f"| OrgTrace `cli.py load --kind bank`, median of {len(ours)} | {ours_rate:,.0f} rows/s, "
+          f"peak {max(ours_mb):,.0f} MB |")
+    print(f"| hand-written UNWIND loader, median of {len(hand)} | {hand_rate:,.0f} rows/s, "
+          f"peak {max(hand_mb):,.0f} MB |")
+    print(f"| ratio OrgTrace / hand-written | {ours_rate / hand_rate:.2f}x |")
+    source = f"--demo {args.demo}" if args.demo else f"--rows {args.rows} --accounts {args.accounts}"
+    print(f"\ncommand: python -m bench.bench_vs_unwind {source} --repeat {args.repeat}")
+
+
+if __name__ == "__main__":
+    main()
