@@ -30,9 +30,17 @@ def run(args: argparse.Namespace) -> int:
                     decided_on = dt.date.fromisoformat(args.date)
                 except ValueError:
                     raise ScreeningError(f"--date must be a date like 2024-01-31, not '{args.date}'.") from None
+            from access.audit import audit_log
+            from commands.common import acting_user
+            from core.auth import require
+
+            actor = acting_user(settings)
+            require(actor, "disposition.set")
             change = dispositions.set_disposition(
-                db, config, args.key, args.to, reason=args.reason, user=settings.user,
+                db, config, args.key, args.to, reason=args.reason, user=actor.name,
                 status=args.status, authority=args.authority, decided_on=decided_on)
+            audit_log(settings).append(actor, "disposition.set", org=args.key, disposition=change["disposition"],
+                                       status=change["status"], reason=args.reason, authority=args.authority)
             print(f"{args.key}: {config.label(change['disposition'])} ({change['disposition']}), "
                   f"status {change['status']}, by {change['user']} - entry {change['seq']} of its history.")
             return 0

@@ -27,9 +27,18 @@ def run_blacklist(args: argparse.Namespace) -> int:
     from graph.connection import connect
     from screening.publish import write_blacklist
 
+    from access.audit import audit_log
+    from commands.common import acting_user
+    from core.auth import require
+
     settings = settings_for(args)
+    actor = acting_user(settings)
+    if args.full:
+        require(actor, "personal.full")
     with connect(settings) as db:
-        n = write_blacklist(db, args.format, args.out, full=args.full, user=settings.user)
+        n = write_blacklist(db, args.format, args.out, full=args.full, user=actor.name)
+    audit_log(settings).append(actor, "export", report="blacklist", format=args.format, file=str(args.out),
+                               masked=not args.full, rows=n)
     print(f"Blacklist written to {args.out}: {n} entries, ID numbers and phones "
           f"{'in full' if args.full else 'masked'}.")
     return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core.auth import require
 from core.errors import OrgTraceError
 from core.i18n import t
 from core.settings import load_settings
@@ -17,7 +18,10 @@ from screening.briefing import briefing_data
 from screening.config import load_config
 from screening.publish import blacklist_rows, write_blacklist, write_public_list
 from screening.render import write_briefing
-from views.common import graph_db, lang, user_errors
+from queries.runner import record
+from views.common import graph_db, lang, page_actor, user_errors
+
+actor = page_actor("explore")  # a login and a role before any data (core/auth.py)
 
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "html": "text/html", "pdf": "application/pdf"}
@@ -32,14 +36,14 @@ with user_errors():
 top_left, top_right = st.columns([1, 3])
 if top_left.button(t("cases.run", L), key="cases_run", type="primary"):
     with user_errors():
-        summary = engine.run_screening(db, config, user=settings.user)
+        summary = engine.run_screening(db, config, user=actor.name)
     st.success(t("cases.ran", L).format(findings=summary.findings, orgs=summary.organizations,
                                         suppressed=summary.suppressed))
 with user_errors():
     run = engine.latest_run(db)
     rows = engine.screening_rows(db, config)
     decided = dispositions.current(db)
-top_right.caption(f"{t('cases.user', L)}: {settings.user}" +
+top_right.caption(f"{t('cases.user', L)}: {actor.name}" +
                   (f" · {t('cases.last_run', L)}: {run['key']}" if run else ""))
 if not rows:
     st.info(t("cases.none", L))
@@ -98,8 +102,11 @@ with handling:
             authority = st.text_input(t("cases.authority", L), value=config.default_authority, key="cases_authority")
             if st.form_submit_button(t("cases.set", L)):
                 try:  # a refused decision is a sentence; the rest of the page stays
+                    require(actor, "disposition.set")
                     change = dispositions.set_disposition(db, config, org["key"], to, reason=reason,
-                                                          user=settings.user, status=status, authority=authority)
+                                                          user=actor.name, status=status, authority=authority)
+                    record(actor, "disposition.set", org=org["key"], disposition=change["disposition"],
+                           status=change["status"], reason=reason, authority=authority)
                 except OrgTraceError as exc:
                     st.error(f"{t('error.title', L)}: {exc}")
                 else:
@@ -147,4 +154,4 @@ with exports:
     st.subheader(t("cases.blacklist_export", L))
     if st.button(t("reports.prepare", L), key="blacklist_prepare"):
         _offer(t("cases.blacklist_export", L), "blacklist.xlsx",
-               lambda p: write_blacklist(db, "xlsx", p, user=settings.user), "blacklist_download")
+               lambda p: write_blacklist(db, "xlsx", p, user=actor.name), "blacklist_download")

@@ -7,9 +7,11 @@ import streamlit as st
 
 from core.i18n import t, term
 from graph.schema import investigation_labels, RELATIONSHIPS
-from views.common import graph_db, lang, user_errors
+from views.common import graph_db, lang, page_actor, user_errors
 from visual.graphs import describe, entity_profile, links_among, neighbourhood, search_entities
 from visual.network import cap_graph, collapse_fans, network_html, rel_name, showing_note
+
+actor = page_actor("explore")  # a login and a role before any data (core/auth.py)
 
 L = lang()
 st.header(t("nav.explore", L))

@@ -8,9 +8,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.i18n import t
-from views.common import graph_db, lang, user_errors
+from views.common import graph_db, lang, page_actor, user_errors
 from visual.graphs import describe, holder_flows, holders, search_entities, trace, transfers_of
 from visual.network import cap_graph, merge_parallel_edges, network_html, showing_note
+
+actor = page_actor("explore")  # a login and a role before any data (core/auth.py)
 
 L = lang()
 st.header(t("nav.fund_flow", L))

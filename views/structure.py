@@ -7,9 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from core.i18n import t
-from views.common import graph_db, lang, user_errors
+from views.common import graph_db, lang, page_actor, user_errors
 from visual.graphs import org_money, org_structure, organizations
 from visual.network import cap_graph, collapse_fans, network_html, showing_note
+
+actor = page_actor("explore")  # a login and a role before any data (core/auth.py)
 
 L = lang()
 st.header(t("nav.structure", L))
