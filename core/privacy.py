@@ -55,3 +55,24 @@ def mask_result(result: Any) -> Any:
         if getattr(result, name, None) is not None:
             changes[name] = mask_value(getattr(result, name))
     return replace(result, **changes)
+
+
+def mask_id_number(value: Any) -> str:
+    """A value known to be an ID number, masked whatever its form: first 3 and last 4 kept.
+
+    >>> mask_id_number("500102197611083772"), mask_id_number("12345")
+    ('500***********3772', '*****')
+    """
+    text = str(value or "")
+    if len(text) <= 7:
+        return "*" * len(text)
+    return text[:3] + "*" * (len(text) - 7) + text[-4:]
+
+
+def mask_phone(value: Any) -> str:
+    """A value known to be a phone number, masked: first 3 and last 4 kept.
+
+    >>> mask_phone("13812345678")
+    '138****5678'
+    """
+    return mask_id_number(value)

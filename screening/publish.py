@@ -6,7 +6,7 @@ person, ID number, phone or account ever enters it: its rows are built from thos
 alone, and :func:`check_no_personal_data` refuses a file where a resident ID or phone
 number pattern would appear anyway (e.g. inside an organization's name).
 
-The blacklist export masks resident ID numbers and phones (``500102********3772``,
+The blacklist export masks resident ID numbers and phones (``500***********3772``,
 ``138****1234``) unless the full numbers are asked for.
 """
 
@@ -86,18 +86,9 @@ def write_public_list(db: GraphDB, config: ScreeningConfig, fmt: str, path: str 
 
 # ------------------------------------------------------------------ blacklist
 
-def mask_id(value: str | None) -> str:
-    text = str(value or "")
-    if len(text) <= 8:
-        return "*" * len(text)
-    return text[:6] + "*" * (len(text) - 10) + text[-4:]
-
-
-def mask_phone(value: str | None) -> str:
-    text = str(value or "")
-    if len(text) < 7:
-        return "*" * len(text)
-    return text[:3] + "*" * (len(text) - 7) + text[-4:]
+# The one masking rule of OrgTrace (core/privacy.py): first 3 and last 4 characters kept.
+from core.privacy import mask_id_number as mask_id  # noqa: E402,F401
+from core.privacy import mask_phone  # noqa: E402,F401
 
 
 BLACKLIST_QUERY = """

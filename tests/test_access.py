@@ -325,6 +325,10 @@ def test_admin_manages_users_and_reads_the_verified_audit(accounts, test_setting
     assert any(e["action"] == "cypher.run" and "p.id_number" in e["details"]["cypher"] for e in ann)
     assert any(e["action"] == "user.add" for e in
                json.loads(as_(accounts, test_settings, "boss", "audit", "show", "--json").stdout))
+    since = as_(accounts, test_settings, "boss", "audit", "show", "--since", "2000-01-01", "--json")
+    assert len(json.loads(since.stdout)) > 5
+    future = as_(accounts, test_settings, "boss", "audit", "show", "--since", "2999-01-01")
+    assert future.returncode == 0 and "No audit entries match" in future.stdout
     disabled = as_(accounts, test_settings, "boss", "user", "disable", "bob")
     assert disabled.returncode == 0
     gone = as_(accounts, test_settings, "bob", "query", "run", "entity-search", "--param", "text=张伟")

@@ -85,8 +85,9 @@ def test_viewer_reads_masked_reports_but_no_cypher_no_evidence(accounts):
     assert run["details"]["report"] == "entity-search" and run["details"]["rows"] >= 1
 
 
-def test_viewer_cannot_open_the_audit_page(accounts):
-    at = login("vic")
+@pytest.mark.parametrize("name", ["vic", "ann"])
+def test_viewer_and_analyst_cannot_open_the_audit_page(accounts, name):
+    at = login(name)
     try:
         at.switch_page("views/audit.py").run()
     except Exception:  # not in a viewer's navigation at all

@@ -59,7 +59,10 @@ def package(demo, test_settings, tmp_path_factory):
 
 
 def test_package_holds_every_part(package):
+    import stat
+
     state, out = package
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # personal data in full: owner only
     with zipfile.ZipFile(out) as z:
         names = set(z.namelist())
         assert names == EXPECTED

@@ -217,7 +217,7 @@ def test_blacklist_export_masks_unless_full(screened, tmp_path):
     assert ids and all(i in f and i not in m for i in ids)
     assert not ID_PATTERN.search(m) and not PHONE_PATTERN.search(m)
     assert mask_id(ids[0]) in m
-    assert mask_id("500102197611083772") == "500102********3772" and mask_phone("13812345678") == "138****5678"
+    assert mask_id("500102197611083772") == "500***********3772" and mask_phone("13812345678") == "138****5678"
 
 
 def test_briefing_numbers_equal_direct_cypher(screened, tmp_path):

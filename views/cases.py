@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core.auth import require
 from core.errors import OrgTraceError
 from core.i18n import t
 from core.settings import load_settings
@@ -17,7 +18,6 @@ from screening.briefing import briefing_data
 from screening.config import load_config
 from screening.publish import blacklist_rows, write_blacklist, write_public_list
 from screening.render import write_briefing
-from core.auth import require
 from queries.runner import record
 from views.common import graph_db, lang, page_actor, user_errors
 
@@ -45,7 +45,7 @@ with user_errors():
     run = engine.latest_run(db)
     rows = engine.screening_rows(db, config)
     decided = dispositions.current(db)
-top_right.caption(f"{t('cases.user', L)}: {settings.user}" +
+top_right.caption(f"{t('cases.user', L)}: {actor.name}" +
                   (f" · {t('cases.last_run', L)}: {run['key']}" if run else ""))
 if not rows:
     st.info(t("cases.none", L))

@@ -11,10 +11,11 @@ from views.common import graph_db, lang, page_actor, user_errors
 from visual.graphs import describe, entity_profile, links_among, neighbourhood, search_entities
 from visual.network import cap_graph, collapse_fans, network_html, rel_name, showing_note
 
+actor = page_actor("explore")  # a login and a role before any data (core/auth.py)
+
 L = lang()
 st.header(t("nav.explore", L))
 
-page_actor("explore")  # viewers and up; a login comes first when accounts exist
 with user_errors():
     db = graph_db()
 

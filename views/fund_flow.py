@@ -13,10 +13,11 @@ from views.common import graph_db, lang, page_actor, user_errors
 from visual.graphs import describe, holder_flows, holders, search_entities, trace, transfers_of
 from visual.network import cap_graph, merge_parallel_edges, network_html, showing_note
 
+actor = page_actor("explore")  # a login and a role before any data (core/auth.py)
+
 L = lang()
 st.header(t("nav.fund_flow", L))
 
-page_actor("explore")  # viewers and up; a login comes first when accounts exist
 with user_errors():
     db = graph_db()
 

@@ -9,10 +9,11 @@ from views.common import graph_db, lang, page_actor, user_errors
 from visual.graphs import data_stamp, neighbourhood
 from visual.network import cap_graph, collapse_fans, network_html, showing_note
 
+actor = page_actor("explore")  # a login and a role before any data (core/auth.py)
+
 L = lang()
 st.header(t("nav.hubs", L))
 
-page_actor("explore")  # viewers and up; a login comes first when accounts exist
 with user_errors():
     db = graph_db()
 

@@ -11,10 +11,11 @@ from views.common import graph_db, lang, page_actor, user_errors
 from visual.graphs import org_money, org_structure, organizations
 from visual.network import cap_graph, collapse_fans, network_html, showing_note
 
+actor = page_actor("explore")  # a login and a role before any data (core/auth.py)
+
 L = lang()
 st.header(t("nav.structure", L))
 
-page_actor("explore")  # viewers and up; a login comes first when accounts exist
 with user_errors():
     db = graph_db()
 
