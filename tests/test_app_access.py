@@ -50,7 +50,7 @@ def test_login_is_asked_before_any_data(accounts):
     assert not at.metric
     assert AuditLog(accounts).find(action="login.failed")[-1]["details"]["name"] == "vic"
     at = login("vic")
-    assert any(m.label == "服务器版本" for m in at.metric)
+    assert any(m.label == "组织总数" for m in at.metric)  # the overview's data
     assert AuditLog(accounts).find(action="login")[-1]["user"] == "vic"
 
 

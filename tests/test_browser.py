@@ -26,6 +26,9 @@ if not os.path.exists(CHROMIUM):
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
+#: Elements of the current run only (Streamlit keeps a rerun's previous elements, marked stale).
+LIVE = '[data-testid="stElementContainer"]:not([data-stale="true"])'
+
 
 @pytest.fixture()
 def app_url(neo4j_server, db):
@@ -207,7 +210,8 @@ def test_five_investigators_at_once(app_url, clean_db, tmp_path):
         await field.fill(names[i][3:5])  # 甲字, 乙字…: only this session's organization matches
         await field.press("Enter")
         await page.wait_for_selector("text=匹配结果（1 个）", timeout=240_000)
-        await page.get_by_role("button", name="运行", exact=True).click()
+        # a rerun may still show the previous form as stale: click the live Run button
+        await page.locator(LIVE).get_by_role("button", name="运行", exact=True).click()
         await page.wait_for_selector("text=1 行", timeout=240_000)
         assert await field.input_value() == names[i][3:5]  # its own parameter, still
         await page.get_by_role("button", name="生成导出文件").click()

@@ -73,7 +73,7 @@ def test_login_run_report_download_evidence(app_with_accounts, tmp_path):
         page.get_by_label("用户名").fill("ann", timeout=60_000)
         page.get_by_label("密码").fill("ann-password")
         page.get_by_role("button", name="登录").click()
-        page.wait_for_selector("text=服务器版本", timeout=60_000)
+        page.wait_for_selector("text=社会组织底数", timeout=60_000)  # the overview's data
 
         page.get_by_role("link", name="研判报告").click()
         page.wait_for_selector("text=报告库", timeout=30_000)

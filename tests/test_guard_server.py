@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import ROOT
 
+from core.auth import Actor  # noqa: E402
 from core.errors import QueryError, QueryRefused  # noqa: E402
 from queries.runner import check_plan_on_server, run_cypher  # noqa: E402
 
@@ -72,7 +73,7 @@ def test_run_cypher_and_saved_reports_refuse_every_bypass(db, name):
     cypher = BYPASSES[name]
     assert isinstance(_no_rows(lambda: run_cypher(db, cypher)), QueryRefused)
     with pytest.raises(QueryRefused):
-        save_report(db, "bypass", cypher, {}, "mallory")
+        save_report(db, "bypass", cypher, {}, Actor("mallory", "analyst"))
     # A saved report already in the database (stored before this check existed, or by hand)
     key = f"bypass-{name}"
     db.write("MERGE (s:SavedReport {key: $key}) SET s.title = $key, s.cypher = $cypher, "
@@ -224,7 +225,7 @@ def test_reports_page_saved_tab_refuses_a_stored_bypass_and_shows_its_title_as_t
     from views.markdown import plain_text
 
     assert shown.startswith(plain_text(title))
-    at.button(key="run-evil").click().run()
+    at.button(key="run-saved-evil").click().run()
     assert not at.exception
     assert any("refused" in e.value for e in at.error)
     assert not at.dataframe
@@ -236,7 +237,7 @@ def test_parameter_values_neo4j_cannot_hold_are_sentences(db, params):
 
     assert "parameter 'n'" in str(_no_rows(lambda: run_cypher(db, "RETURN $n AS n", params)))
     with pytest.raises(QueryError, match="parameter 'n'"):
-        save_report(db, "t", "RETURN $n AS n", params, "alice")
+        save_report(db, "t", "RETURN $n AS n", params, Actor("alice", "analyst"))
 
 
 def test_report_parameter_messages_quote_long_values_cut(db):
