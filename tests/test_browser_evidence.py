@@ -81,8 +81,12 @@ def test_login_run_report_download_evidence(app_with_accounts, tmp_path):
         box.click()
         page.keyboard.type("组织架构")
         page.keyboard.press("Enter")
-        page.get_by_role("textbox", name="org (entity_key)").fill(ORG, timeout=30_000)
-        page.get_by_role("button", name="运行").first.click()
+        field = page.get_by_label("组织 *", exact=True)  # the entity picker: search, then pick
+        field.fill(ORG, timeout=30_000)
+        field.press("Enter")
+        page.wait_for_selector("text=匹配结果（1 个）", timeout=60_000)
+        page.locator('[data-testid="stElementContainer"]:not([data-stale="true"])').get_by_role(
+            "button", name="运行", exact=True).click()
         page.wait_for_selector("text=固定证据", timeout=60_000)
         page.get_by_text("固定证据").click()
         page.get_by_role("textbox", name="案件编号/名称").fill("渝民社〔2024〕1号")

@@ -166,7 +166,7 @@ def test_saved_query_runs_with_its_saved_parameters(app_env, demo, db):
         assert not at.error, [e.value for e in at.error]
         assert list(at.dataframe[0].value["name"]) == [ORG]
     finally:
-        delete_saved(db, key, "pages-test")
+        delete_saved(db, key, Actor("pages-test", "analyst"))
 
 
 def test_report_parameters_in_english(app_env, demo):
