@@ -8,10 +8,12 @@ concurrent CLI commands and workbench sessions never fork the chain.
 
 What :func:`AuditLog.verify` proves: no entry was edited, inserted, deleted or reordered
 *after* the entries that follow it were written — any such change breaks the chain at that
-entry. What it cannot prove: that the last entries were not cut off (a truncated file is a
-valid shorter chain — compare ``head`` with a copy kept elsewhere, e.g. the hash recorded
-in an evidence package), nor that someone with write access to the file did not rewrite
-the whole chain from some point on. Keep the state folder private and back it up.
+entry. Entries cut off the end: each append also records the new head (sequence number and hash)
+in ``audit.head``, written atomically under the same lock, and verify compares the chain's
+end with it, so a log that lost its last entries fails. What it cannot prove: that someone
+with write access to the state folder did not rewrite the whole chain and its head from
+some point on (compare ``head`` with a copy kept elsewhere, e.g. the hash recorded in an
+evidence package). Keep the state folder private and back it up.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from access.store import lock, state_dir
+from access.store import lock, state_dir, write_private
 from core.auth import Actor
 from core.errors import OrgTraceError
 from queries.result import to_plain
@@ -61,8 +63,8 @@ class Verdict:
     def sentence(self) -> str:
         if self.ok:
             return f"The audit log is intact: {self.entries} entries, head {self.head}."
-        return (f"The audit log is broken at entry {self.broken_seq} (line {self.broken_line}): "
-                f"{self.reason}.")
+        where = f" (line {self.broken_line})" if self.broken_line is not None else ""
+        return f"The audit log is broken at entry {self.broken_seq}{where}: {self.reason}."
 
 
 class AuditLog:
@@ -71,6 +73,7 @@ class AuditLog:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self.path = self.folder / "audit.jsonl"
+        self.head_path = self.folder / "audit.head"
 
     def _last(self) -> dict[str, Any] | None:
         """The last entry, read from the end of the file."""
@@ -117,6 +120,9 @@ class AuditLog:
                     handle.write(line)
                     handle.flush()
                     os.fsync(handle.fileno())
+                # the head, so entries cut off the end are noticed (written after the entry:
+                # a crash in between leaves a head one behind, which verify accepts)
+                write_private(self.head_path, json.dumps({"seq": entry["seq"], "hash": entry["hash"]}).encode())
         except OSError as exc:
             raise AuditError(f"The audit log {self.path} cannot be written: "
                              f"{exc.strerror or exc}.") from None
@@ -138,6 +144,7 @@ class AuditLog:
     def verify(self) -> Verdict:
         """Walk the chain from the first entry; stop at the first broken one."""
         prev, count, expected = GENESIS, 0, 1
+        before_last = GENESIS
         for number, entry in self.entries():
             seq = entry.get("seq") if isinstance(entry, dict) else None
             if entry is None or not isinstance(entry, dict):
@@ -153,8 +160,33 @@ class AuditLog:
             if entry.get("hash") != entry_hash(entry):
                 return Verdict(False, count, prev, seq, number,
                                "its content does not match its hash (the entry was edited)")
+            before_last = prev
             prev, count, expected = entry["hash"], count + 1, expected + 1
-        return Verdict(True, count, prev)
+        return self._check_head(count, prev, before_last)
+
+    def _check_head(self, count: int, last_hash: str, before_last: str) -> Verdict:
+        """The chain's end against the recorded head: a log that lost entries off its end fails.
+        A head one entry behind is accepted (a crash between writing an entry and its head)."""
+        if not self.head_path.is_file():
+            if count:
+                return Verdict(False, count, last_hash, count, None,
+                               f"the record of its last entry ({self.head_path.name}) is missing, so "
+                               f"entries cut off the end could not be noticed")
+            return Verdict(True, count, last_hash)
+        try:
+            head = json.loads(self.head_path.read_text(encoding="utf-8"))
+            seq, digest = int(head["seq"]), str(head["hash"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return Verdict(False, count, last_hash, count, None,
+                           f"the record of its last entry ({self.head_path.name}) is damaged")
+        if (seq, digest) in ((count, last_hash), (count - 1, before_last)):
+            return Verdict(True, count, last_hash)
+        if seq > count:
+            return Verdict(False, count, last_hash, count + 1, None,
+                           f"entries {count + 1} to {seq} were written but are no longer in the "
+                           f"log (cut off the end)")
+        return Verdict(False, count, last_hash, seq, None,
+                       "its end does not match the recorded last entry (the end was rewritten)")
 
     def head(self) -> tuple[int, str]:
         """(sequence number, hash) of the last entry; (0, GENESIS) when empty."""

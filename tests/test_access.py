@@ -143,6 +143,27 @@ def test_audit_deleted_entry_fails(chain: AuditLog) -> None:
     assert not verdict.ok and verdict.broken_line == 4 and "sequence number 4" in verdict.sentence()
 
 
+def test_audit_entries_cut_off_the_end_fail(chain: AuditLog) -> None:
+    entries = _lines(chain)
+    _write(chain, entries[:4])  # the last two entries cut off: a valid, shorter chain
+    verdict = chain.verify()
+    assert not verdict.ok and verdict.broken_seq == 5 and "entries 5 to 6" in verdict.sentence()
+
+
+def test_audit_head_one_behind_is_a_crash_window_not_a_break(chain: AuditLog) -> None:
+    entries = _lines(chain)
+    chain.head_path.write_text(json.dumps({"seq": 5, "hash": entries[4]["hash"]}), encoding="utf-8")
+    assert chain.verify().ok  # the entry was written, its head record not yet
+    chain.head_path.write_text(json.dumps({"seq": 4, "hash": entries[3]["hash"]}), encoding="utf-8")
+    assert not chain.verify().ok  # two behind: the end was rewritten
+
+
+def test_audit_missing_head_record_fails(chain: AuditLog) -> None:
+    chain.head_path.unlink()
+    verdict = chain.verify()
+    assert not verdict.ok and "missing" in verdict.sentence()
+
+
 def _append_many(folder: str, n: int) -> None:
     log = AuditLog(Path(folder))
     for i in range(n):

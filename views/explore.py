@@ -31,7 +31,7 @@ with st.form("explore_search_form"):
     searched = right.form_submit_button(t("explore.search_button", L))
 if searched:
     with user_errors():
-        st.session_state["explore_hits"] = search_entities(db, text, top=30)
+        st.session_state["explore_hits"] = search_entities(db, text, top=30, actor=actor)
 hits = st.session_state.get("explore_hits")
 if hits is not None:
     if not hits:

@@ -28,7 +28,8 @@ with st.form("flow_search_form"):
 if searched:
     with user_errors():
         st.session_state["flow_hits"] = search_entities(db, text, top=30,
-                                                        labels=("BankAccount", "Person", "Organization"))
+                                                        labels=("BankAccount", "Person", "Organization"),
+                                                        actor=actor)
 hits = st.session_state.get("flow_hits")
 if not hits:
     if hits is not None:
@@ -52,7 +53,8 @@ with st.form("flow_trace_form"):
 if run:
     with user_errors():
         result, graph = trace(db, hits[start]["key"], direction=direction, max_hops=int(hops),
-                              min_amount=float(min_amount), since=since, until=until, within_days=int(within), lang=L)
+                              min_amount=float(min_amount), since=since, until=until, within_days=int(within), lang=L,
+                              actor=actor)
         moves = transfers_of(result)
         who = holders(db, {m["payer"] for m in moves} | {m["payee"] for m in moves})
     st.session_state["flow_result"] = {"start": hits[start], "result": result, "graph": graph,

@@ -34,7 +34,7 @@ org = orgs[chosen]
 st.session_state["structure_org"] = org["key"]
 
 with user_errors():
-    result, graph = org_structure(db, org["key"], lang=L)
+    result, graph = org_structure(db, org["key"], lang=L, actor=actor)
 
 # The report's parts are bilingual ("领导 leader"); the first word is the Chinese name.
 PARTS = ("领导 leader", "分支 branch", "上级 parent", "成员 member", "账户 account", "地址 address", "活动 event")

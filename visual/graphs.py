@@ -20,6 +20,7 @@ from neo4j.graph import Node, Path, Relationship
 from core.i18n import term
 from graph.connection import GraphDB
 from graph.schema import PROVENANCE, investigation_labels
+from core.auth import Actor
 from queries.registry import load_reports
 from queries.result import to_plain
 from queries.runner import QueryResult, _neo4j_error, build_graph, run_report
@@ -148,7 +149,7 @@ def _read(db: GraphDB, cypher: str, params: dict[str, Any], timeout: float = TIM
 # ------------------------------------------------------------------ search and profile
 
 def search_entities(db: GraphDB, text: str, *, top: int = 20,
-                    labels: Iterable[str] | None = None) -> list[dict[str, Any]]:
+                    labels: Iterable[str] | None = None, actor: Actor | None = None) -> list[dict[str, Any]]:
     """Entities matching ``text``: an exact key (account number, resident ID, credit code)
     first, then the full-text hits (the ``entity-search`` report, Chinese analyser).
 
@@ -161,7 +162,7 @@ def search_entities(db: GraphDB, text: str, *, top: int = 20,
     candidates = {text, text.upper(), "".join(ch for ch in text if ch.isalnum()).upper()}
     rows = [dict(r) for r in _read(db, EXACT_KEY, {"keys": sorted(candidates)})]
     report = load_reports()["entity-search"]
-    hits = run_report(db, report, {"text": text, "top": max(top, 1) * (3 if wanted else 1)})
+    hits = run_report(db, report, {"text": text, "top": max(top, 1) * (3 if wanted else 1)}, actor=actor)
     seen = {r["key"] for r in rows}
     for row in hits.rows:
         if row["key"] not in seen and row["label"] not in ("LoadRun", "SavedReport"):
@@ -328,10 +329,11 @@ def merge_graphs(*graphs: Graph) -> Graph:
 
 # ------------------------------------------------------------------ organization structure
 
-def org_structure(db: GraphDB, org: str, lang: str = "zh") -> tuple[QueryResult, Graph]:
+def org_structure(db: GraphDB, org: str, lang: str = "zh", *,
+                  actor: Actor | None = None) -> tuple[QueryResult, Graph]:
     """The ``org-structure`` report (rows for the tables) and its picture with keys and scores."""
     report = load_reports()["org-structure"]
-    result = run_report(db, report, {"org": org})
+    result = run_report(db, report, {"org": org}, actor=actor)
     # The report's picture is drawn from its link paths; keys and scores come from a second
     # look at the same nodes.
     graph = result.graph or {"nodes": [], "edges": []}
@@ -356,7 +358,8 @@ def org_money(db: GraphDB, org: str, *, leaders: bool = True, since: dt.date | N
 
 def trace(db: GraphDB, start: str, *, direction: str = "downstream", max_hops: int = 3,
           min_amount: float = 0.0, since: dt.date | None = None, until: dt.date | None = None,
-          within_days: int = 30, limit: int = 2000, lang: str = "zh") -> tuple[QueryResult, Graph]:
+          within_days: int = 30, limit: int = 2000, lang: str = "zh",
+          actor: Actor | None = None) -> tuple[QueryResult, Graph]:
     """The fund-flow report (``fund-flow-downstream`` or ``-upstream``) from an account or
     holder, and its path picture with parallel transfers kept apart for the table."""
     if direction not in ("downstream", "upstream"):
@@ -368,7 +371,7 @@ def trace(db: GraphDB, start: str, *, direction: str = "downstream", max_hops: i
         params["from"] = since
     if until:
         params["to"] = until
-    result = run_report(db, report, params, limit=limit)
+    result = run_report(db, report, params, limit=limit, actor=actor)
     graph = result.graph or {"nodes": [], "edges": []}
     keys = [n["id"] for n in graph["nodes"]]
     if keys:
