@@ -211,6 +211,16 @@ def test_fund_flow_page_traces_a_collection_account(app_env, demo):
     assert planted["holder_name"] in sankey["node"]["label"]
     table = at.dataframe[0].value
     assert planted["account"] in set(table["付款账户"])
+    # the same trace as an evidence package (local mode: every permission)
+    assert any(e.label == "固定证据" for e in at.expander)
+    at.text_input(key="case-fund-flow-downstream").input("渝公（经）2024-001").run()
+    at.button(key="evidence-fund-flow-downstream").click().run(timeout=600)
+    assert not at.exception, at.exception
+    from core.settings import load_settings
+    from exports.evidence import verify_package
+    package = at.session_state["evidence-pkg-fund-flow-downstream"]
+    verdict = verify_package(package.path, state_dir=load_settings().state_dir)
+    assert verdict.ok and package.rows > 0, verdict.problems
 
 
 def test_hubs_page_lists_and_opens_explore(app_env, demo):

@@ -10,7 +10,8 @@ import streamlit as st
 
 from core.i18n import t
 from views.common import graph_db, lang, page_actor, user_errors
-from visual.graphs import describe, holder_flows, holders, search_entities, trace, transfers_of
+from views.widgets_evidence import evidence_button
+from visual.graphs import describe, holder_flows, holders, search_entities, trace, trace_report, transfers_of
 from visual.network import cap_graph, merge_parallel_edges, network_html, showing_note
 
 actor = page_actor("explore")  # a login and a role before any data (core/auth.py)
@@ -58,7 +59,10 @@ if run:
         moves = transfers_of(result)
         who = holders(db, {m["payer"] for m in moves} | {m["payee"] for m in moves})
     st.session_state["flow_result"] = {"start": hits[start], "result": result, "graph": graph,
-                                       "moves": moves, "who": who, "direction": direction}
+                                       "moves": moves, "who": who, "direction": direction,
+                                       "report": trace_report(hits[start]["key"], direction=direction,
+                                                              max_hops=int(hops), min_amount=float(min_amount),
+                                                              since=since, until=until, within_days=int(within))}
 
 state = st.session_state.get("flow_result")
 if not state:
@@ -70,6 +74,7 @@ if result.truncated:
 if not result.rows:
     st.info(t("flow.nothing", L))
     st.stop()
+evidence_button(db, *state["report"], actor)  # the same trace as an evidence package (analysts)
 
 
 def holder_name(account: str) -> str:

@@ -21,7 +21,7 @@ from core.i18n import term
 from graph.connection import GraphDB
 from graph.schema import PROVENANCE, investigation_labels
 from core.auth import Actor
-from queries.registry import load_reports
+from queries.registry import Report, load_reports
 from queries.result import to_plain
 from queries.runner import QueryResult, _neo4j_error, build_graph, run_report
 
@@ -356,21 +356,30 @@ def org_money(db: GraphDB, org: str, *, leaders: bool = True, since: dt.date | N
 
 # ------------------------------------------------------------------ fund flow
 
+def trace_report(start: str, *, direction: str = "downstream", max_hops: int = 3,
+                 min_amount: float = 0.0, since: dt.date | None = None, until: dt.date | None = None,
+                 within_days: int = 30) -> tuple[Report, dict[str, Any]]:
+    """The fund-flow report a trace runs and its parameters (the evidence package reuses them)."""
+    if direction not in ("downstream", "upstream"):
+        raise ValueError(direction)
+    report = load_reports()[f"fund-flow-{direction}"]
+    params: dict[str, Any] = {"start" if direction == "downstream" else "target": start, "max_hops": max_hops,
+                              "min_amount": min_amount, "within_days": within_days}
+    if since:
+        params["from"] = since
+    if until:
+        params["to"] = until
+    return report, params
+
+
 def trace(db: GraphDB, start: str, *, direction: str = "downstream", max_hops: int = 3,
           min_amount: float = 0.0, since: dt.date | None = None, until: dt.date | None = None,
           within_days: int = 30, limit: int = 2000, lang: str = "zh",
           actor: Actor | None = None) -> tuple[QueryResult, Graph]:
     """The fund-flow report (``fund-flow-downstream`` or ``-upstream``) from an account or
     holder, and its path picture with parallel transfers kept apart for the table."""
-    if direction not in ("downstream", "upstream"):
-        raise ValueError(direction)
-    report = load_reports()[f"fund-flow-{direction}"]
-    params: dict[str, Any] = {"start" if direction == "downstream" else "target": start, "max_hops": max_hops, "min_amount": min_amount,
-                              "within_days": within_days}
-    if since:
-        params["from"] = since
-    if until:
-        params["to"] = until
+    report, params = trace_report(start, direction=direction, max_hops=max_hops, min_amount=min_amount,
+                                  since=since, until=until, within_days=within_days)
     result = run_report(db, report, params, limit=limit, actor=actor)
     graph = result.graph or {"nodes": [], "edges": []}
     keys = [n["id"] for n in graph["nodes"]]
