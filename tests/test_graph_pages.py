@@ -148,6 +148,7 @@ def test_explore_searches_opens_a_profile_and_expands(app_env, demo):
     assert not at.exception, at.exception
     assert leader["name"] in at.subheader[0].value
     assert any("roster.csv" in c.value or "registry.csv" in c.value for c in at.caption)  # provenance
+    assert any(e.label == "固定证据" for e in at.expander)  # a person: their money trail as evidence
     pictures = _pictures(at)
     assert len(pictures) == 1 and leader["name"] in {n["label"] for n in _drawn(pictures[0])}
     before = _nodes_drawn(pictures[0])
@@ -169,6 +170,7 @@ def test_explore_filters_and_english(app_env, demo):
     at = _page("views/explore.py", explore_focus="name:" + truth["collection_accounts"][0]["org"],
                lang_choice="English")
     assert at.header[0].value == "Explore"
+    assert any(e.label == "Evidence package" for e in at.expander)  # an organization: its structure
     at.multiselect(key="explore_labels").set_value(["Event"]).run()
     assert not at.exception, at.exception
     html = _pictures(at)[0]

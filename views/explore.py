@@ -7,7 +7,9 @@ import streamlit as st
 
 from core.i18n import t, term
 from graph.schema import investigation_labels, RELATIONSHIPS
+from queries.registry import load_reports
 from views.common import graph_db, lang, page_actor, user_errors
+from views.widgets_evidence import evidence_button
 from visual.graphs import describe, entity_profile, links_among, neighbourhood, search_entities
 from visual.network import cap_graph, collapse_fans, network_html, rel_name, showing_note
 
@@ -76,6 +78,12 @@ with info:
                                     t("explore.run_key", L): r.get("key")} for r in profile["runs"]]),
                      hide_index=True, width="stretch")
     st.caption(t("explore.degree", L).format(n=profile["degree"]))
+    # an evidence package of what this profile stands on: the structure of an organization,
+    # the money trail from an account or its holder (analysts and admins)
+    if profile["label"] == "Organization":
+        evidence_button(db, load_reports()["org-structure"], {"org": focus}, actor)
+    elif profile["label"] in ("BankAccount", "Person"):
+        evidence_button(db, load_reports()["fund-flow-downstream"], {"start": focus}, actor)
 
 with picture:
     with st.expander(t("explore.filters", L)):
