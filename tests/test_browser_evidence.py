@@ -68,33 +68,34 @@ def test_login_run_report_download_evidence(app_with_accounts, tmp_path):
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN",
                                       accept_downloads=True)
         context.route("**/*", only_local)
+        context.set_default_timeout(240_000)  # a shared 2-core machine: patience, not a check
         page = context.new_page()
         page.goto(url)
-        page.get_by_label("用户名").fill("ann", timeout=60_000)
+        page.get_by_label("用户名").fill("ann", timeout=240_000)
         page.get_by_label("密码").fill("ann-password")
         page.get_by_role("button", name="登录").click()
-        page.wait_for_selector("text=社会组织底数", timeout=60_000)  # the overview's data
+        page.wait_for_selector("text=社会组织底数", timeout=240_000)  # the overview's data
 
         page.get_by_role("link", name="研判报告").click()
-        page.wait_for_selector("text=报告库", timeout=30_000)
+        page.wait_for_selector("text=报告库", timeout=240_000)
         box = page.get_by_label("选择报告")  # the report selectbox
         box.click()
         page.keyboard.type("组织架构")
         page.keyboard.press("Enter")
         field = page.get_by_label("组织 *", exact=True)  # the entity picker: search, then pick
-        field.fill(ORG, timeout=30_000)
+        field.fill(ORG, timeout=240_000)
         field.press("Enter")
-        page.wait_for_selector("text=匹配结果（1 个）", timeout=60_000)
+        page.wait_for_selector("text=匹配结果（1 个）", timeout=240_000)
         page.locator('[data-testid="stElementContainer"]:not([data-stale="true"])').get_by_role(
             "button", name="运行", exact=True).click()
-        page.wait_for_selector("text=固定证据", timeout=60_000)
+        page.wait_for_selector("text=固定证据", timeout=240_000)
         page.get_by_text("固定证据").click()
         page.get_by_role("textbox", name="案件编号/名称").fill("渝民社〔2024〕1号")
         page.get_by_role("textbox", name="案件编号/名称").press("Enter")
         page.get_by_role("button", name="生成证据包").click()
         button = page.get_by_role("button", name="下载证据包")
-        button.wait_for(timeout=120_000)
-        with page.expect_download(timeout=60_000) as download:
+        button.wait_for(timeout=240_000)
+        with page.expect_download(timeout=240_000) as download:
             button.click()
         target = tmp_path / "package.zip"
         download.value.save_as(target)
