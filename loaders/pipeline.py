@@ -30,6 +30,7 @@ from core.files import open_private, private_dir
 from graph.admin import refresh_search_index
 from graph.connection import GraphDB
 from loaders import read
+from loaders.columnar import ColumnarChunk, TransferColumns, plan_for
 from loaders.clean import clip, neutralize_formula
 from loaders.mapping import Mapping, builtin_mappings, detect_kind, load_mapping
 from loaders.records import Issue, RowResult
@@ -218,28 +219,42 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _results(table: read.Table, mapping: Mapping, found: dict[str, str], scope: str
-             ) -> Iterator[tuple[list[tuple[int, dict]], list[RowResult]]]:
+#: What a chunk gives the loop: its rows, each row's result, and (fast path) the chunk's
+#: records for the writer, which the results then do not carry.
+_Chunk = tuple[list[tuple[int, dict]], list[RowResult], "ColumnarChunk | None"]
+
+
+def _results(table: read.Table, mapping: Mapping, found: dict[str, str], scope: str,
+             columnar: bool) -> Iterator[_Chunk]:
+    """Each chunk cleaned: column-wise when the mapping is statement-shaped and the fast
+    path is on (loaders/columnar.py), row by row otherwise (the reference)."""
+    plan = plan_for(mapping) if columnar else None
     chunks = table.chunks()
     while True:
         with _gc_paused():   # reading the chunk too: that makes its rows' objects
             chunk = next(chunks, None)
             if chunk is None:
                 return
+            if plan is not None:
+                done = plan.apply_chunk(chunk, found, scope)
+                yield chunk, done.results, done
+                continue
             results = [mapping.apply(n, raw, found, scope) for n, raw in chunk]
-        yield chunk, results
+        yield chunk, results, None
 
 
 def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mapping_file: Path | None = None,
               dry_run: bool = False, user: str = "investigator", report_dir: Path = Path("load-reports"),
               sheet: str | int | None = None, chunk_rows: int = 5000,
               progress: Callable[[Progress], None] | None = None,
-              plausible_amount: float | None = None) -> FileReport:
+              plausible_amount: float | None = None, columnar: bool | None = None) -> FileReport:
     """Load one file. Never raises for the file's content: failures are in the report (an
     unexpected one too: the run is then marked failed with the reason, and loading again
     converges). ``progress``, when given, is called after every chunk (a million rows take
     minutes). ``plausible_amount``: above it an amount is warned about (default: the
-    ORGTRACE_PLAUSIBLE_AMOUNT setting)."""
+    ORGTRACE_PLAUSIBLE_AMOUNT setting). ``columnar``: clean statement files a chunk at a
+    time as columns (default: the ORGTRACE_COLUMNAR_LOAD setting, on); off, every row goes
+    the reference way (same graph, slower)."""
     path = Path(path)
     clock = time.monotonic()
     report = FileReport(file=path.name, sha256="", kind=kind)
@@ -258,19 +273,22 @@ def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mappin
             from loaders.ftm import FtmSource
             source = FtmSource(path)
             report.kind = "ftm"
-            mapping_name, mapping_sha, chunks = "ftm", source.version, source.results(chunk_rows)
+            mapping_name, mapping_sha = "ftm", source.version
+            chunks = ((chunk, results, None) for chunk, results in source.results(chunk_rows))
         else:
             table = read.iter_table(path, sheet=sheet, chunk_rows=chunk_rows)
             mapping = resolve_mapping(table, kind, mapping_file, path)
             report.kind = mapping.kind
             found = mapping.match_header(table.header, table.repeated)
             _check_columns(table, mapping, found, path)
-            if plausible_amount is None:
+            if plausible_amount is None or columnar is None:
                 from core.settings import load_settings
-                plausible_amount = load_settings().plausible_amount
+                settings = load_settings()
+                plausible_amount = settings.plausible_amount if plausible_amount is None else plausible_amount
+                columnar = settings.columnar_load if columnar is None else columnar
             mapping.set_plausible_amount(plausible_amount)
             mapping_name, mapping_sha = mapping.source, mapping.sha256
-            chunks = _results(table, mapping, found, report.sha256[:12])
+            chunks = _results(table, mapping, found, report.sha256[:12], columnar)
         report.run_key = run_key(report.sha256, report.kind, mapping_sha)
         writer = None
         if not dry_run:
@@ -282,7 +300,7 @@ def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mappin
         by_mapping = report.kind != "ftm"
         behind = _WriteBehind(writer, report, rejects)
         try:
-            for chunk, results in chunks:
+            for chunk, results, columns in chunks:
                 nodes, rels, good = [], [], 0
                 for (row_number, raw), result in zip(chunk, results):
                     row_at = row_number
@@ -309,7 +327,9 @@ def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mappin
                     good += 1
                     nodes.extend(result.nodes)
                     rels.extend(result.rels)
-                behind.submit(nodes, rels, good)
+                if columns is not None:     # the fast path: the chunk's records, built together
+                    nodes, rels = columns.nodes, columns.rels
+                behind.submit(nodes, rels, good, columns.transfers if columns is not None else None)
                 if progress is not None:
                     progress(Progress(path.name, report.read, report.loaded, report.rejected,
                                       time.monotonic() - clock))
@@ -363,12 +383,12 @@ class _WriteBehind:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orgtrace-writer") if writer else None
         self.pending: tuple[Future, int] | None = None
 
-    def submit(self, nodes: list, rels: list, good: int) -> None:
+    def submit(self, nodes: list, rels: list, good: int, transfers: TransferColumns | None = None) -> None:
         if self.pool is None:
             self.report.loaded += good
             return
         self.settle()
-        self.pending = (self.pool.submit(self.writer.write, nodes, rels), good)  # type: ignore[union-attr]
+        self.pending = (self.pool.submit(self.writer.write, nodes, rels, transfers), good)  # type: ignore[union-attr]
 
     def settle(self) -> None:
         """Wait for the chunk in flight; count it; raise its error if it failed."""

@@ -10,13 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neo4j import ManagedTransaction
 
 from graph import schema
 from graph.connection import GraphDB
 from loaders.records import NodeRecord, RelRecord
+
+if TYPE_CHECKING:
+    from loaders.columnar import TransferColumns
 
 #: Node properties set only when the node is created (the first sighting wins).
 CREATE_ONLY = ("name",)
@@ -166,6 +169,28 @@ def update_keyed_cypher(rel_type: str, key: str, temporal: set[str] = frozenset(
             f"{_temporal_set('r', temporal)}")
 
 
+#: Which of a chunk's fast-path transfers (loaders/columnar.py) exist already: those go
+#: the reference way (same transfer seen again, or a conflict).
+EXISTING_TRANSFER_KEYS = "UNWIND $keys AS k MATCH ()-[r:TRANSFER {tx_key: k}]->() RETURN k"
+
+
+def create_transfer_columns_cypher(source: str, target: str, prop_names: tuple[str, ...],
+                                   temporal: frozenset[str], provenance: str) -> str:
+    """New transfers from flat parallel lists ($keys, $sources, $targets, $rows: the rows of
+    the lines that showed each, and one list $p<j> per property): one statement for a
+    chunk, no parameter map per row. Returns
+    how many were written, which must be all of them (both ends are written first)."""
+    sets = []
+    for j, name in enumerate(prop_names):
+        ref = f"$p{j}[i]"
+        sets.append(f"r.`{name}` = " + (f"localdatetime({ref})" if name in temporal else ref))
+    return (f"UNWIND range(0, size($keys) - 1) AS i "
+            f"MATCH (a:{source} {{{schema.NODE_BY_LABEL[source].key}: $sources[i]}}) "
+            f"MATCH (b:{target} {{{schema.NODE_BY_LABEL[target].key}: $targets[i]}}) "
+            f"CREATE (a)-[r:TRANSFER]->(b) SET r.tx_key = $keys[i], {', '.join(sets)}, {provenance} "
+            f"RETURN count(r) AS written")
+
+
 def rel_merge_cypher(rel_type: str, source: str, target: str, merge_on: tuple[str, ...],
                      temporal: set[str] = frozenset()) -> str:
     pattern = ", ".join(f"{p}: row.merge.{p}" for p in merge_on)
@@ -281,10 +306,18 @@ class GraphWriter:
                 if key:
                     n.key = key
 
-    def write(self, nodes: list[NodeRecord], rels: list[RelRecord]) -> WriteOutcome:
+    def write(self, nodes: list[NodeRecord], rels: list[RelRecord],
+              transfers: "TransferColumns | None" = None) -> WriteOutcome:
         """Write one chunk in one transaction; returns the rows whose keyed relationship
         conflicts with an existing one (reported as rejects) and those that repeat one
-        (counted as duplicates)."""
+        (counted as duplicates). ``transfers``: the chunk's new transfers as columns (the
+        fast path); any of them whose key exists already is written the reference way."""
+        if transfers is not None and len(transfers):
+            known = {r["k"] for r in self.db.read(EXISTING_TRANSFER_KEYS, {"keys": transfers.keys})}
+            if known:
+                again = {i for i, key in enumerate(transfers.keys) if key in known}
+                rels = [*rels, *(r for i in sorted(again) for r in transfers.records(i))]
+                transfers = transfers.without(again)
         self.resolve_org_names(nodes)
         node_batches, adopt = self._node_batches(nodes)
         rel_batches, keyed, conflicts, duplicates = self._rel_batches(rels)
@@ -332,6 +365,9 @@ class GraphWriter:
             for (rel_type, source, target, merge_on), rows in rel_batches.items():
                 rows, temporal = _wire_rows([dict(row) for row in rows])
                 tx.run(rel_merge_cypher(rel_type, source, target, merge_on, temporal), rows=rows, **prov).consume()
+            if transfers is not None and len(transfers):
+                self._write_transfer_columns(tx, transfers)
+                repeated.update(transfers.repeated_rows())
             return WriteOutcome(rejected, repeated - set(rejected))
 
         try:
@@ -342,6 +378,24 @@ class GraphWriter:
             self._nodes_written.clear()
             self._org_names.clear()
             raise
+
+    def _write_transfer_columns(self, tx: ManagedTransaction, columns: "TransferColumns") -> None:
+        query = create_transfer_columns_cypher(columns.source_label, columns.target_label, columns.prop_names,
+                                               columns.temporal, self._column_provenance())
+        params = {"keys": columns.keys, "sources": columns.sources, "targets": columns.targets,
+                  "rows": columns.refs(), "file": self.prov.file, "sha": self.prov.sha256, "run": self.prov.run_key,
+                  "short": self.prov.short}
+        for j, name in enumerate(columns.prop_names):
+            params[f"p{j}"] = columns.props[name]
+        written = tx.run(query, params).single()["written"]
+        if written != len(columns):    # an end missing: a defect, never a silent loss
+            raise RuntimeError(f"{len(columns) - written} of {len(columns)} transfers found no account to attach to")
+
+    @staticmethod
+    def _column_provenance() -> str:
+        """The provenance a new transfer gets (as :meth:`_new_rel`), from the columns."""
+        return ("r.src_file = [$file], r.src_sha256 = [$sha], "
+                "r.src_rows = [row IN $rows[i] | $short + ':' + toString(row)], r.load_runs = [$run]")
 
     # ---------------------------------------------------------------- batching
 

@@ -1,0 +1,580 @@
+"""Statement files cleaned a chunk at a time, as columns (the fast path of a load).
+
+A bank statement or a transfer list repeats the same few thousand accounts, holders and
+banks on every line; only the time, the amount and the transaction id are new. Row by
+row (:meth:`Mapping.apply`, the reference) every line pays for every cleaner, record
+and batch again. Here a chunk is taken as columns:
+
+- each column's distinct texts are cleaned once, by the mapping's own converters (a value
+  whose cleaning warns, rejects or changes the direction marks its rows "not simple");
+- a row's nodes come from memoised templates: the entity rule runs once per distinct set
+  of the values it reads;
+- its transfer goes out as flat columns (:class:`TransferColumns`) that the writer sends
+  in one statement, instead of one record and one parameter map per line.
+
+Every row that is not simple (a warning, a reject, a missing flag, a signed amount, a
+name-only organization, a cell that is not text...) and every transfer whose key appears
+twice in the chunk is handed to the reference path unchanged, in row order. So the fast
+path never decides anything the reference would decide otherwise; ``tests/
+test_columnar_load.py`` loads the same files both ways and compares the whole graph, the
+reports, the rejects and the warnings.
+
+Which mappings qualify is decided from their shape (:func:`plan_for`): entities built by
+the person, party and account rules (with a cash or virtual fallback), relationships
+without conditions, and exactly one TRANSFER between two accounts. The built-in ``bank``
+and ``transfers`` kinds do; any other mapping loads row by row, as before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from loaders import clean, keys
+from loaders.mapping import (_FORMULA_START, _SIMPLE_AMOUNT, _SIMPLE_DATETIME, EMPTY, MAX_FIELD_CHARS, Mapping,
+                             Reject, Values, _datetime, rule_account, rule_party, rule_person)
+from loaders.read import EXTRA_KEY, WARNINGS_KEY
+from loaders.records import NodeRecord, RelRecord, RowResult
+from loaders.writer import CREATE_ONLY, _value_key
+
+#: Field types cleaned once per distinct text (their values repeat down a statement).
+_PER_ROW_TYPES = frozenset({"amount", "datetime"})
+#: Field types kept as written (trimmed): cleaned inline, row by row.
+_PLAIN_TEXT = frozenset({"string", "text"})
+_FAST_RULES = {rule_person, rule_party, rule_account}
+#: Bound on each column's memo of cleaned texts (memory stays flat on any file).
+MEMO_LIMIT = 200_000
+_EMPTY_CELL = (None, None, False)
+_NOT_SIMPLE = (None, None, True)
+_MISSING = object()
+
+
+def _datetime_hit(text: str) -> tuple:
+    try:
+        return (_datetime(text), None, False)
+    except ValueError:
+        return _NOT_SIMPLE
+_NOT_SIMPLE_NODE = object()
+#: The result of a simple row: nothing to report (its records travel with the chunk).
+SIMPLE = RowResult()
+
+
+@dataclass
+class TransferColumns:
+    """A chunk's new transfers as parallel lists (one entry per transfer), for one write
+    statement. ``props`` maps each property of the mapping's TRANSFER to its column;
+    temporal values are ISO text (the server parses them). A transfer read from several
+    lines of the chunk (the payer's and the payee's statement) is one entry with several
+    sightings, as the reference merges them: the first line's values, every line's row."""
+    source_label: str
+    target_label: str
+    prop_names: tuple[str, ...]
+    temporal: frozenset[str]
+    keys: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    props: dict[str, list[Any]] = field(default_factory=dict)
+    #: per transfer, its end records (so one that turns out to exist already can go the
+    #: reference way) and its row index in the chunk
+    _ends: list[tuple[NodeRecord, NodeRecord]] = field(default_factory=list)
+    at: list[int] = field(default_factory=list)
+    #: per entry, the indexes in ``master`` of the lines that showed it (first line first)
+    sightings: list[list[int]] | None = None
+    master: "TransferColumns | None" = None
+
+    def __post_init__(self) -> None:
+        self.props = {name: [] for name in self.prop_names}
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def _lines(self, i: int) -> list[int]:
+        return self.sightings[i] if self.sightings is not None else [i]
+
+    def refs(self) -> list[list[int]]:
+        """Per entry, the rows of the lines that showed it."""
+        master = self.master or self
+        return [[master.rows[m] for m in self._lines(i)] for i in range(len(self.keys))]
+
+    def repeated_rows(self) -> list[int]:
+        """Rows that showed a transfer another line of the chunk showed first (duplicates)."""
+        master = self.master or self
+        return [master.rows[m] for i in range(len(self.keys)) for m in self._lines(i)[1:]]
+
+    def records(self, i: int) -> list[RelRecord]:
+        """Entry i as the reference path's records, one per line that showed it."""
+        master = self.master or self
+        return [master._record(m) for m in self._lines(i)]
+
+    def _record(self, i: int) -> RelRecord:
+        a, b = self._ends[i]
+        props = {}
+        for name in self.prop_names:
+            value = self.props[name][i]
+            if value is not None:
+                props[name] = dt.datetime.fromisoformat(value) if name in self.temporal else value
+        props["tx_key"] = self.keys[i]
+        return RelRecord("TRANSFER", a, b, props, self.rows[i], {}, self.keys[i])
+
+    def select(self, entries: list[int], sightings: list[list[int]] | None = None) -> "TransferColumns":
+        """The entries at ``entries`` (indexes here), each with its lines (indexes in the
+        master; default: itself)."""
+        out = TransferColumns(self.source_label, self.target_label, self.prop_names, self.temporal)
+        out.keys = [self.keys[i] for i in entries]
+        out.sources = [self.sources[i] for i in entries]
+        out.targets = [self.targets[i] for i in entries]
+        out.rows = [self.rows[i] for i in entries]
+        out.at = [self.at[i] for i in entries]
+        out._ends = [self._ends[i] for i in entries]
+        out.props = {name: [column[i] for i in entries] for name, column in self.props.items()}
+        out.master = self.master or self
+        out.sightings = sightings if sightings is not None else [self._lines(i) for i in entries]
+        return out
+
+    def without(self, indexes: set[int]) -> "TransferColumns":
+        """The same columns less the entries at ``indexes``."""
+        return self.select([i for i in range(len(self.keys)) if i not in indexes])
+
+
+@dataclass
+class ColumnarChunk:
+    """What a chunk gives the pipeline: per row, its :class:`RowResult` for the report
+    (``SIMPLE`` for a simple row; the reference result, records removed, for the others),
+    and the chunk's records for the writer."""
+    results: list[RowResult]
+    nodes: list[NodeRecord]
+    rels: list[RelRecord]
+    transfers: TransferColumns
+
+
+class _Entity:
+    def __init__(self, name: str, entity: Any):
+        self.name = name
+        self.rule = entity.rule
+        self.spec = entity.spec
+        self.fallback = entity.fallback
+        raw = entity.spec.raw
+        refs: list[str] = []
+        for key in ("name", "phone", "number", "text", "id", "code"):
+            ref = raw.get(key)
+            refs.extend(ref if isinstance(ref, list) else [ref] if isinstance(ref, str) else [])
+        for ref in (raw.get("set") or {}).values():
+            refs.extend(ref if isinstance(ref, list) else [ref] if isinstance(ref, str) else [])
+        #: the fields the rule reads (constants '=...' are not fields)
+        self.inputs = tuple(dict.fromkeys(r for r in refs if not r.startswith("=")))
+        #: ID and code fields: their checks (made while cleaning) are handed to the rule
+        self.checked = tuple(r for r in (raw.get("id"), raw.get("code")) if isinstance(r, str))
+        self.templates: dict[tuple, NodeRecord | None | object] = {}
+
+
+class StatementPlan:
+    """A qualifying mapping, resolved for column-wise cleaning (see the module text)."""
+
+    def __init__(self, mapping: Mapping, entities: list[_Entity], transfer: Any, others: list[Any]):
+        self.mapping = mapping
+        self.entities = entities
+        self.by_name = {e.name: e for e in entities}
+        self.transfer = transfer
+        self.others = others
+        spec = transfer.spec
+        self.transfer_set = [(prop, ref if isinstance(ref, list) else [ref])
+                             for prop, ref in (spec.raw.get("set") or {}).items()]
+        self.transfer_const = list((spec.raw.get("const") or {}).items())
+        fields = mapping.fields
+        self.temporal = frozenset(prop for prop, refs in self.transfer_set
+                                  if any(fields[r].type in ("datetime", "day_number") for r in refs))
+        self.prop_names = tuple(dict.fromkeys([*(p for p, _ in self.transfer_set), *(p for p, _ in self.transfer_const),
+                                               "cash"]))
+        cond = transfer.spec.raw.get("reverse_when")
+        self.reverse_field, self.reverse_equals = (cond["field"], cond["equals"]) if cond else (None, None)
+        self._memo: dict[str, dict[str, Any]] = {}
+        #: per node key: what was emitted for it in this run (folded); records whose
+        #: values are all in that (by id; the record is kept, so its id is not reused)
+        self._known: dict[tuple[str, str], dict[str, int]] = {}
+        self._absorbed: dict[int, NodeRecord] = {}
+        self._fallbacks: dict[str, NodeRecord] = {}
+
+    # ------------------------------------------------------------------ cleaning
+
+    def _clean_distinct(self, column: str, convert: Any, text: Any) -> tuple:
+        """(value, checks, not simple) of one cell text: what the reference makes of it."""
+        if text is None:
+            return _EMPTY_CELL
+        if text.__class__ is not str:
+            return _NOT_SIMPLE
+        text = text.strip()
+        if not text:
+            return _EMPTY_CELL
+        if len(text) > MAX_FIELD_CHARS:
+            return _NOT_SIMPLE
+        values = Values(0, self._scope)
+        try:
+            value = convert(text, column, values)
+        except Reject:
+            return _NOT_SIMPLE
+        if values.warnings or values.sign or values.reversed:
+            return _NOT_SIMPLE
+        if value.__class__ is dt.datetime and value.tzinfo is not None:
+            return _NOT_SIMPLE      # (the reference sends zoned times another way)
+        return (value, dict(values.checks) or None, False)
+
+    def _column(self, name: str, column: str, convert: Any, cells: list[Any], simple: list[bool],
+                checks: dict[str, list[Any]] | None) -> list[Any]:
+        """A column's cleaned values; rows whose cell the reference would warn about,
+        reject or read a direction from are marked not simple."""
+        kind = self.mapping.fields[name].type
+        if kind in _PER_ROW_TYPES or kind in _PLAIN_TEXT:     # new on nearly every row: no memo
+            hits = self._per_row(kind, column, convert, cells)
+        else:
+            memo = self._memo.setdefault(name, {})
+            if len(memo) > MEMO_LIMIT:
+                memo.clear()
+            get = memo.get
+            hits = [get(text) for text in cells]
+            for i in [i for i, hit in enumerate(hits) if hit is None]:
+                text = cells[i]
+                hits[i] = memo[text] = self._clean_distinct(column, convert, text)
+        for i in [i for i, hit in enumerate(hits) if hit[2]]:
+            simple[i] = False
+        if checks is not None:
+            checks[name] = [hit[1] for hit in hits]
+        return [hit[0] for hit in hits]
+
+    def _per_row(self, kind: str, column: str, convert: Any, cells: list[Any]) -> list[tuple]:
+        """Amounts, date-times and plain text: the usual spellings cleaned inline (as the
+        converters' own shortcuts do), anything else by the converter."""
+        if kind == "amount":
+            match = _SIMPLE_AMOUNT.fullmatch
+            f = self.mapping.fields[self._field_of_column[column]]
+            hits = [(float(t), None, False) if t.__class__ is str and match(t) else None for t in cells]
+            bound, nonzero = f.plausible, f.nonzero
+            hits = [hit if hit is None or (hit[0] <= bound and not (nonzero and hit[0] == 0)) else _NOT_SIMPLE
+                    for hit in hits]
+        elif kind == "datetime":
+            match = _SIMPLE_DATETIME.fullmatch
+            hits = [None if t.__class__ is not str or not match(t) else _datetime_hit(t) for t in cells]
+        else:    # plain text: kept as written, trimmed; a formula-like start goes the reference way
+            hits = [None if t.__class__ is not str else
+                    (_EMPTY_CELL if not (v := t.strip()) else
+                     (v, None, False) if v[0] not in _FORMULA_START and len(v) <= MAX_FIELD_CHARS else _NOT_SIMPLE)
+                    for t in cells]
+        clean_one = self._clean_distinct
+        for i in [i for i, hit in enumerate(hits) if hit is None]:
+            hits[i] = clean_one(column, convert, cells[i])
+        return hits
+
+    # ------------------------------------------------------------------ a chunk
+
+    def apply_chunk(self, chunk: list[tuple[int, dict]], found: dict[str, str], scope: str) -> ColumnarChunk:
+        mapping = self.mapping
+        self._scope = scope
+        n = len(chunk)
+        row_numbers = [row for row, _ in chunk]
+        simple = [not (raw.get(WARNINGS_KEY) or raw.get(EXTRA_KEY)) for _, raw in chunk]
+        checked = {f for e in self.entities for f in e.checked}
+        checks: dict[str, list[Any]] = {}
+        nothing = [None] * n          # a field the file lacks: empty on every row
+        cols: dict[str, list[Any]] = {}
+        self._field_of_column = {column: name for name, column in found.items()}
+        for name, column, convert in mapping._fields_of(found):
+            cells = [raw.get(column) for _, raw in chunk]
+            cols[name] = self._column(name, column, convert, cells, simple, checks if name in checked else None)
+        col = lambda f: cols.get(f, nothing)   # noqa: E731
+        self._row_checks(col, simple)
+
+        # nodes: one template per distinct set of an entity's inputs, looked up column-wise
+        tcols: dict[str, list[Any]] = {}
+        for e in self.entities:
+            inputs = list(zip(*[col(f) for f in e.inputs])) if e.inputs else [()] * n
+            tget = e.templates.get
+            tcol = [tget(k, _MISSING) for k in inputs]
+            for i in [i for i, t in enumerate(tcol) if t is _MISSING]:
+                t = e.templates.get(inputs[i], _MISSING)
+                if t is _MISSING:
+                    t = e.templates[inputs[i]] = self._template(e, inputs[i], row_numbers[i], checks, i)
+                tcol[i] = t
+            if len(e.templates) > MEMO_LIMIT:
+                e.templates.clear()
+            if e.fallback:
+                ofcol = tcols[e.fallback["of"]]
+                kind = e.fallback["kind"]
+                tcol = [self._fallback(of, kind) if t is None and of is not None and of is not _NOT_SIMPLE_NODE else t
+                        for t, of in zip(tcol, ofcol)]
+            for i in [i for i, t in enumerate(tcol) if t is _NOT_SIMPLE_NODE]:
+                simple[i] = False
+            tcols[e.name] = tcol
+
+        # the reference for every row that is not simple, in place
+        results: list[RowResult] = [SIMPLE] * n
+        per_row_nodes: list[tuple] = list(zip(*[tcols[e.name] for e in self.entities]))
+        keyed: list[tuple[int, RelRecord]] = []       # (row index, record): transfers the reference writes
+        plain: dict[tuple, tuple[int, RelRecord]] = {}   # non-keyed relationship -> first occurrence
+        for i in [i for i in range(n) if not simple[i]]:
+            result = mapping.apply(row_numbers[i], chunk[i][1], found, scope)
+            results[i] = RowResult(warnings=result.warnings, rejects=result.rejects)
+            per_row_nodes[i] = tuple(result.nodes) if not result.rejects else ()
+            for r in (result.rels if not result.rejects else ()):
+                if r.key is not None:
+                    keyed.append((i, r))
+                else:
+                    ident = _rel_ident(r)
+                    if ident not in plain:
+                        plain[ident] = (i, r)
+        fast = [i for i in range(n) if simple[i]]
+
+        # non-keyed relationships of the simple rows (HOLDS): the first occurrence of each
+        for rel in self.others:
+            scol, tcol = tcols[rel.source], tcols[rel.target]
+            pairs = [(scol[i], tcol[i], i) for i in fast]
+            pairs = [((rel.type, s.label, s.key, t.label, t.key, ()), i) for s, t, i in pairs
+                     if s is not None and t is not None]
+            firsts = dict(reversed(pairs))       # (C speed: the first occurrence wins)
+            for ident, i in firsts.items():
+                if ident not in plain or plain[ident][0] > i:
+                    plain[ident] = (i, RelRecord(rel.type, scol[i], tcol[i], {}, row_numbers[i], {}, None))
+
+        # transfers of the simple rows, as columns. A key that a simple line of the chunk
+        # shows again is one transfer with several lines when every line says the same
+        # transfer (the reference merges them so); any other repeat goes the reference way.
+        made = self._transfers(fast, row_numbers, col, tcols)
+        complex_keys = {r.key for _, r in keyed}
+        lines: dict[str, list[int]] = {}
+        for j, key in enumerate(made.keys):
+            lines.setdefault(key, []).append(j)
+        entries, sightings = [], []
+        for key, group in lines.items():
+            if key not in complex_keys and all(_same(made, group[0], j) for j in group[1:]):
+                entries.append(group[0])
+                sightings.append(group)
+            else:
+                keyed.extend((made.at[j], made._record(j)) for j in group)
+        columns = made.select(entries, sightings)
+        keyed.sort(key=lambda item: item[0])
+        rels = [r for _, r in plain.values()] + [r for _, r in keyed]
+        return ColumnarChunk(results, self._emit_nodes(per_row_nodes, row_numbers), rels, columns)
+
+    def _row_checks(self, col: Any, simple: list[bool]) -> None:
+        """Rows the reference would reject or decide something on: not simple."""
+        mapping = self.mapping
+        n = len(simple)
+        for name in mapping._required:
+            values = col(name)
+            for i in [i for i in range(n) if values[i] in EMPTY]:
+                simple[i] = False
+        for group in mapping.require_any:
+            cols = [col(g) for g in group]
+            for i in range(n):
+                if all(c[i] in (None, "") for c in cols):
+                    simple[i] = False
+        if mapping.split_amount is not None:
+            values = col(mapping.split_amount["into"])
+            for i in [i for i in range(n) if values[i] is None]:
+                simple[i] = False
+        if mapping._sign_deferred:
+            flags = [col(f) for f in mapping._flag_fields] if mapping.flag_decides else []
+            for i in range(n):
+                if not any(c[i] is not None for c in flags):
+                    simple[i] = False     # no flag: the sign rule speaks, with a warning
+
+    def _template(self, e: _Entity, inputs: tuple, row_number: int, checks: dict[str, list[Any]], i: int) -> Any:
+        """The entity's node for these inputs (the rule run once), or _NOT_SIMPLE_NODE for
+        one the writer would re-key (a name-only organization takes the key of an existing
+        one of that name)."""
+        values = Values(row_number, self._scope)
+        for f, value in zip(e.inputs, inputs):
+            values[f] = value
+        for f in e.checked:    # (an ID's or a code's check follows from its cleaned value, an input)
+            found = checks.get(f)
+            if found is not None and found[i]:
+                values.checks.update(found[i])
+        node = e.rule(values, e.spec)
+        if node is not None and node.resolve_by_name:     # the writer would re-key it
+            return _NOT_SIMPLE_NODE
+        return node
+
+    def _fallback(self, of: NodeRecord, kind: str) -> NodeRecord:
+        key = keys.cash_key(of.key) if kind == "cash" else keys.virtual_account_key(of.key)
+        node = self._fallbacks.get(key)
+        if node is None:
+            node = self._fallbacks[key] = NodeRecord("BankAccount", key, {"number": key, "kind": kind}, of.row)
+            if len(self._fallbacks) > MEMO_LIMIT:
+                self._fallbacks.clear()
+        return node
+
+    def _transfers(self, fast: list[int], row_numbers: list[int], col: Any, tcols: dict) -> "TransferColumns":
+        """Each simple row's transfer as :meth:`Mapping._build` makes it, column-wise."""
+        rel = self.transfer
+        scol, tcol = tcols[rel.source], tcols[rel.target]
+        at = [i for i in fast if scol[i] is not None and tcol[i] is not None]
+        ends = [(scol[i], tcol[i]) for i in at]
+        if self.reverse_field is not None:
+            flags, equals = col(self.reverse_field), self.reverse_equals
+            ends = [(b, a) if flags[i] == equals else (a, b) for (a, b), i in zip(ends, at)]
+        out = TransferColumns("BankAccount", "BankAccount", self.prop_names, self.temporal)
+        props = out.props
+        for prop, refs in self.transfer_set:
+            if len(refs) == 1:
+                c = col(refs[0])
+                props[prop] = [c[i] for i in at]      # (cleaned cells: None when empty, never "")
+            else:
+                cs = [col(r) for r in refs]
+                props[prop] = [next((c[i] for c in cs if c[i] is not None and c[i] != ""), None) for i in at]
+        for prop, value in self.transfer_const:
+            props[prop] = [value] * len(at)
+        props["cash"] = [a.props.get("kind") == "cash" or b.props.get("kind") == "cash" for a, b in ends]
+        nothing = [None] * len(at)
+        tx_ids, times, amounts = props.get("tx_id", nothing), props.get("time", nothing), props.get("amount", nothing)
+        key_of = keys.transfer_key
+        out.keys = [key_of(t, a.key, b.key, w.isoformat() if w else "", 0.0 if m is None else m)
+                    for t, (a, b), w, m in zip(tx_ids, ends, times, amounts)]
+        for prop in self.temporal:
+            props[prop] = [None if w is None else w.isoformat() for w in props[prop]]
+        out.sources = [a.key for a, _ in ends]
+        out.targets = [b.key for _, b in ends]
+        out.rows = [row_numbers[i] for i in at]
+        out.at = at
+        out._ends = ends
+        return out
+
+    def _emit_nodes(self, per_row: list[tuple], row_numbers: list[int]) -> list[NodeRecord]:
+        """The chunk's node records, reduced to what gives the writer the same result.
+
+        The writer folds a key's records in order (later values win; the first record's
+        name and row are kept) and skips a key when this run already wrote every value of
+        the fold. Equivalent and far shorter: nothing for a key whose every record is
+        "absorbed" (each of its values, its name too, is what was emitted for the key
+        before: then so is any fold of them); otherwise the key's first occurrence, then
+        each distinct record in the order of its last occurrence."""
+        flat = [node for nodes in per_row for node in nodes if node is not None]
+        ids = list(map(id, flat))
+        last_at = dict(zip(ids, range(len(ids))))            # (C speed)
+        known_of, absorbed = self._known, self._absorbed
+        dirty: dict[tuple[str, str], None] = {}
+        for ident, at in last_at.items():
+            if absorbed.get(ident) is not flat[at]:
+                node = flat[at]
+                key = (node.label, node.key)
+                known = known_of.get(key)
+                if known is not None and all(known.get(k) == v for k, v in _values(node).items()):
+                    absorbed[ident] = node
+                else:
+                    dirty[key] = None
+        if not dirty:
+            return []
+        rows = [row for nodes, row in zip(per_row, row_numbers) for node in nodes if node is not None]
+        first_at = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1)))   # (the smallest index wins)
+        members: dict[tuple[str, str], list[int]] = {key: [] for key in dirty}
+        for ident, at in last_at.items():
+            node = flat[at]
+            group = members.get((node.label, node.key))
+            if group is not None:
+                group.append(ident)
+        out: list[NodeRecord] = []
+        for key, group in members.items():
+            start = min(first_at[m] for m in group)
+            order = [flat[last_at[m]] for m in sorted(group, key=last_at.__getitem__)]
+            head = flat[start]
+            fold: dict[str, int] = {}
+            for node in order:
+                fold.update(_values(node, with_name=False))
+            if head.props.get("name") is not None:
+                fold["\0name"] = _value_key(head.props["name"])
+            known = known_of.get(key)
+            if known is None:
+                known_of[key] = fold
+            else:
+                known.update(fold)
+            for node in order:      # what is absorbed now that the key's values changed
+                if all(known_of[key].get(k) == v for k, v in _values(node).items()):
+                    absorbed[id(node)] = node
+                else:
+                    absorbed.pop(id(node), None)
+            out.append(head if head.row == rows[start] else
+                       NodeRecord(head.label, head.key, head.props, rows[start], head.resolve_by_name,
+                                  head.adopt_name_key, head.match_name))
+            out.extend(order)
+        if len(known_of) > MEMO_LIMIT * 2 or len(absorbed) > MEMO_LIMIT * 4:
+            known_of.clear()
+            absorbed.clear()
+        return out
+
+    def forget(self) -> None:
+        """After a failed write: nothing may count as written."""
+        self._known.clear()
+        self._absorbed.clear()
+
+
+def _same(made: TransferColumns, i: int, j: int) -> bool:
+    """Lines i and j show the same transfer: the same ends, the same amount to the cent
+    (as GraphWriter's _same_transfer)."""
+    amounts = made.props.get("amount")
+    cents = (lambda v: None if v is None else round(float(v) * 100))   # noqa: E731
+    return (made.sources[i], made.targets[i]) == (made.sources[j], made.targets[j]) and \
+        (amounts is None or cents(amounts[i]) == cents(amounts[j]))
+
+
+def _rel_ident(r: RelRecord) -> tuple:
+    return (r.type, r.source.label, r.source.key, r.target.label, r.target.key,
+            tuple(sorted(r.merge_on.items())) if r.merge_on else ())
+
+
+def _values(node: NodeRecord, with_name: bool = True) -> dict[str, int]:
+    """What the writer compares of a record (GraphWriter._node_batches, _node_unchanged):
+    its properties but the name, as value keys, and its name. Computed once per record."""
+    cached = node.__dict__.get("_compared")
+    if cached is None:
+        cached = {}
+        for k, v in node.props.items():
+            if v is not None and k not in CREATE_ONLY:
+                cached[k] = _value_key(list(v) if isinstance(v, tuple) else v)
+        name = node.props.get("name")
+        node.__dict__["_compared"] = cached = (cached, {**cached, "\0name": _value_key(name)} if name is not None
+                                               else cached)
+    return cached[1] if with_name else cached[0]
+
+
+
+
+def plan_for(mapping: Mapping) -> StatementPlan | None:
+    """The column-wise plan of a statement-shaped mapping, or None (load row by row)."""
+    entities = []
+    for name, entity in mapping._entities.items():
+        if entity.has_each or entity.rule not in _FAST_RULES:
+            return None
+        if entity.fallback and entity.fallback.get("kind") not in ("cash", "virtual"):
+            return None
+        resolved = _Entity(name, entity)
+        if any(f not in mapping.fields or mapping.fields[f].type == "list" for f in resolved.inputs):
+            return None
+        entities.append(resolved)
+    transfers = [r for r in mapping._relationships if r.transfer]
+    others = [r for r in mapping._relationships if not r.transfer]
+    if len(transfers) != 1:
+        return None
+    transfer = transfers[0]
+    if transfer.when is not None or transfer.merge_on:
+        return None
+    cond = transfer.spec.raw.get("reverse_when")
+    if cond is not None and set(cond) != {"field", "equals"}:
+        return None
+    by_name = {e.name: e for e in entities}
+    for end in (transfer.source, transfer.target):
+        if by_name[end].rule is not rule_account:
+            return None
+    for ref in [v for refs in (transfer.spec.raw.get("set") or {}).values()
+                for v in (refs if isinstance(refs, list) else [refs])]:
+        if not isinstance(ref, str) or ref.startswith("=") or ref not in mapping.fields:
+            return None
+        if mapping.fields[ref].type not in ("amount", "datetime", "day_number", "string", "text"):
+            return None
+    for rel in others:
+        if rel.when is not None or rel.merge_on or rel.reverse_when is not None or rel.reverse_on_negative \
+                or rel.spec.raw.get("set") or rel.spec.raw.get("const"):
+            return None
+    return StatementPlan(mapping, entities, transfer, others)
+
+
+__all__ = ["ColumnarChunk", "SIMPLE", "StatementPlan", "TransferColumns", "plan_for"]

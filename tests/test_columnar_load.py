@@ -1,0 +1,160 @@
+"""The column-wise load path (loaders/columnar.py) against the row-by-row reference: the
+same files, loaded both ways into the real database, give the same graph (the whole-graph
+fingerprint of tests/test_load_interrupted.py), the same report, and the same rejects
+and warnings, row for row. Small chunks, so transfers meet again across chunks and
+within one."""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import pytest
+
+from graph import admin
+from loaders.columnar import plan_for
+from loaders.mapping import builtin_mappings
+from loaders.pipeline import load_file
+from tests.test_load_interrupted import fingerprint
+
+pytestmark = pytest.mark.timeout(900)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+HEADER = ["交易卡号", "账户开户名称", "开户人证件号码", "交易时间", "交易金额", "收付标志", "交易对手账卡号",
+          "对手户名", "对手身份证号", "对手开户银行", "摘要说明", "交易流水号", "交易网点"]
+IDS = ["11010519491231002X", "110101199003071234", "440524188001010014", "110101199003071230"]  # last: bad check digit
+
+
+def _hostile_statements(path: Path, rows: int = 600, seed: int = 5) -> None:
+    """A statement file with what real ones hold: both sides of a transfer (in one chunk
+    and in another), exact duplicate lines, a transaction id reused for another transfer,
+    signed amounts with and without flags, unknown flags, formula-like memos, bad and
+    missing IDs, company holders without a code, cash lines, padded and full-width cells,
+    blanks, impossible dates, zero and huge amounts."""
+    rng = random.Random(seed)
+    cards = [f"62170000100999{i:05d}" for i in range(40)]
+    names = ["张三", "李四", "王五", "赵六", "重庆某某商贸有限公司", "钱七", "孙八", "周九"]
+    out_rows: list[list[str]] = []
+    for n in range(rows):
+        a, b = rng.sample(range(len(cards)), 2)
+        flag = rng.choice(["出", "进", "出", "进", "借", "贷", "", "D", "?"])
+        amount = rng.choice([f"{rng.uniform(1, 9000):.2f}", f"-{rng.uniform(1, 900):.2f}", "1,234.50", "0",
+                             "1e3", "+88.00", " 66.00 ", "１２３.００", "9" * 16, "abc", f"{rng.randint(1, 999)}"])
+        when = rng.choice(["2025-03-01 10:00:{:02d}".format(n % 60), "2025/03/02 11:00", "2025-02-30 10:00:00",
+                           "20250303", "2025-03-04 09:15:00", ""])
+        memo = rng.choice(["转账", "=HYPERLINK(\"x\")", "", "培训费", "+1", "  会费  "])
+        tx = rng.choice([f"T{n:05d}", f"T{n:05d}", f"T{max(n - 3, 0):05d}", "", f" t{n:05d} "])
+        holder_id = rng.choice(IDS + ["", ""])
+        cp_id = rng.choice(IDS + ["", ""])
+        cp_card = "" if rng.random() < 0.1 else cards[b]
+        out_rows.append([cards[a], rng.choice(names), holder_id, when, amount, flag, cp_card,
+                         "" if not cp_card else rng.choice(names), cp_id, rng.choice(["", "农业银行"]), memo, tx,
+                         rng.choice(["", "渝中支行"])])
+        if rng.random() < 0.15:      # the other side's statement line of the same transfer
+            other = {"出": "进", "进": "出", "借": "贷", "贷": "借"}.get(flag, flag)
+            out_rows.append([cp_card or cards[b], out_rows[-1][7], cp_id, when, amount.lstrip("-"), other,
+                             cards[a], out_rows[-1][1], holder_id, "", memo, tx, ""])
+        if rng.random() < 0.05:      # an exact duplicate line
+            out_rows.append(list(out_rows[-1]))
+    rng.shuffle(out_rows[len(out_rows) // 2:])   # the other sides land in other chunks too
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(out_rows)
+
+
+def _issues(path: str | None) -> list[list[str]]:
+    if not path:
+        return []
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return sorted(csv.reader(handle))
+
+
+def _report(report) -> dict:
+    out = report.as_dict()
+    for key in ("rejects_file", "warnings_file"):
+        out.pop(key)
+    return out
+
+
+@pytest.fixture()
+def fast_count(monkeypatch):
+    """How many transfers the columnar path wrote as columns (the test must exercise it)."""
+    from loaders.writer import GraphWriter
+
+    count = [0]
+    original = GraphWriter._write_transfer_columns
+
+    def counting(self, tx, columns):
+        count[0] += len(columns)
+        return original(self, tx, columns)
+
+    monkeypatch.setattr(GraphWriter, "_write_transfer_columns", counting)
+    return count
+
+
+def _load_both_ways(db, files: list[tuple[Path, str | None]], tmp_path: Path, chunk_rows: int) -> None:
+    """Load the files in order with each path into an emptied database; compare."""
+    seen = {}
+    for columnar in (False, True):
+        admin.wipe(db)
+        reports, issues = [], []
+        for path, kind in files:
+            report = load_file(db, path, kind=kind, report_dir=tmp_path / f"r{int(columnar)}",
+                               chunk_rows=chunk_rows, columnar=columnar)
+            reports.append(_report(report))
+            issues.append((_issues(report.rejects_file), _issues(report.warnings_file)))
+        seen[columnar] = (fingerprint(db), reports, issues)
+    reference, fast = seen[False], seen[True]
+    assert fast[1] == reference[1]
+    assert fast[2] == reference[2]
+    assert fast[0] == reference[0]
+
+
+def test_the_statement_kinds_take_the_columnar_path():
+    mappings = builtin_mappings()
+    assert plan_for(mappings["bank"]) is not None
+    assert plan_for(mappings["transfers"]) is not None
+    assert plan_for(mappings["roster"]) is None     # not statement-shaped: row by row
+
+
+def test_demo_statements_same_graph_both_ways(clean_db, tmp_path, fast_count):
+    from demo.generate import generate_case
+
+    case = tmp_path / "case"
+    generate_case(case, scale=0.3, seed=23)
+    _load_both_ways(clean_db, [(case / "bank_statements_gbk.csv", None)], tmp_path, chunk_rows=700)
+    transfers = clean_db.read("MATCH ()-[t:TRANSFER]->() RETURN count(t) AS c")[0]["c"]
+    assert fast_count[0] > transfers // 2     # most went the fast way
+
+
+def test_hostile_statements_same_graph_reports_and_issues(clean_db, tmp_path, fast_count):
+    path = tmp_path / "hostile.csv"
+    _hostile_statements(path)
+    _load_both_ways(clean_db, [(path, "bank")], tmp_path, chunk_rows=97)
+    assert fast_count[0] > 10      # (most lines here are meant to go the reference way)
+
+
+def test_fixture_files_in_sequence_same_graph(clean_db, tmp_path, fast_count):
+    """The loader fixtures and the bad-input corpus's statement files, one after another
+    into one database (later files meet the earlier ones' accounts and transfers)."""
+    loads = sorted((FIXTURES / "loads").glob("*.csv"))
+    bad = [p for p in sorted((FIXTURES / "bad").glob("*.csv"))
+           if p.name not in ("empty.csv", "blank_lines_only.csv", "header_only.csv", "missing_column.csv")]
+    files = [(p, None) for p in loads] + [(p, "bank") for p in bad]
+    hostile = tmp_path / "hostile.csv"
+    _hostile_statements(hostile, rows=300, seed=9)
+    files.append((hostile, "bank"))
+    _load_both_ways(clean_db, files, tmp_path, chunk_rows=7)
+    assert fast_count[0] > 20
+
+
+def test_reload_is_idempotent_on_the_columnar_path(clean_db, tmp_path):
+    path = tmp_path / "hostile.csv"
+    _hostile_statements(path, rows=300, seed=2)
+    first = load_file(clean_db, path, kind="bank", report_dir=tmp_path / "a", chunk_rows=50, columnar=True)
+    once = fingerprint(clean_db)
+    again = load_file(clean_db, path, kind="bank", report_dir=tmp_path / "b", chunk_rows=50, columnar=True)
+    assert (first.status, again.status) == ("loaded", "loaded")
+    assert fingerprint(clean_db) == once
