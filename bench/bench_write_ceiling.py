@@ -50,8 +50,8 @@ def make_rows(n: int, accounts: list[str], rng: random.Random, tag: str, *, as_t
                      "time": when.isoformat() if as_text else when,
                      "props": {"tx_key": f"id:{tag}{i}", "tx_id": f"{tag}{i}", "amount": round(rng.uniform(10, 20000), 2),
                                "memo": "会费", "channel": "网银", "branch": "渝中支行", "cash": False,
-                               "src_file": ["bank.csv"], "src_sha256": ["ab" * 32], "src_rows": [f"abcdef012345:{i}"],
-                               "load_runs": ["0123456789abcdef01234567"]}})
+                               # provenance by reference (graph.provenance): one sighting = run + row
+                               "load_runs": ["0123456789abcdef01234567"], "src_rows": [i + 2]}})
     return rows
 
 

@@ -7,8 +7,10 @@ Contents of ``CASE-REPORT.zip``::
     result.csv        result.xlsx   result.json
     graph.png         graph.html    (when the result has a graph: picture and offline interactive view)
     query.cypher      parameters.json
-    provenance.json   source file, its SHA-256, row numbers and load runs of every node and
-                      relationship shown, and the LoadRun records they name
+    provenance.json   every node and relationship shown with its load runs and rows (a node:
+                      src_run, src_row, load_runs; a relationship: load_runs and src_rows,
+                      aligned, one per sighting), and the LoadRun records they name: each
+                      run's file name, SHA-256, user and times (provenance by reference)
     info.json         case, report, time, user and role, OrgTrace and Neo4j versions, result hash
     manifest.json     SHA-256 and size of every file above
     manifest.sig      HMAC-SHA256 of manifest.json with this installation's private key
@@ -61,13 +63,12 @@ KEY_FILE = "evidence.key"
 
 NODE_PROVENANCE = (
     "MATCH (n) WHERE elementId(n) IN $ids "
-    "RETURN elementId(n) AS element_id, labels(n) AS labels, n.key AS key, n.src_file AS src_file, "
-    "n.src_sha256 AS src_sha256, n.src_row AS src_row, n.load_runs AS load_runs ORDER BY key")
+    "RETURN elementId(n) AS element_id, labels(n) AS labels, n.key AS key, n.src_run AS src_run, "
+    "n.src_row AS src_row, n.load_runs AS load_runs ORDER BY key")
 REL_PROVENANCE = (
     "MATCH (a)-[r]->(b) WHERE elementId(r) IN $ids "
     "RETURN elementId(r) AS element_id, type(r) AS type, a.key AS source, b.key AS target, "
-    "r.src_file AS src_file, r.src_sha256 AS src_sha256, r.src_rows AS src_rows, "
-    "r.load_runs AS load_runs ORDER BY type, source, target")
+    "r.load_runs AS load_runs, r.src_rows AS src_rows ORDER BY type, source, target")
 LOAD_RUNS = (
     "MATCH (l:LoadRun) WHERE l.key IN $keys "
     "RETURN l.key AS key, l.file AS file, l.sha256 AS sha256, l.kind AS kind, l.user AS user, "
@@ -120,9 +121,18 @@ def _element_ids(value: Any, nodes: set[str], rels: set[str]) -> None:
             _element_ids(v, nodes, rels)
 
 
+#: How to read provenance.json, written into it.
+PROVENANCE_NOTE = (
+    "Provenance by reference. A node was first read from row src_row of the file of load run "
+    "src_run; load_runs lists every run that wrote it. A relationship was read from row "
+    "src_rows[i] of the file of run load_runs[i], for each i (one entry per sighting). Each "
+    "run key is a record in load_runs below: its file name, the file's SHA-256, user and times.")
+
+
 def provenance(db: GraphDB, result: Any) -> dict[str, Any]:
-    """Source files, their SHA-256, row numbers and load runs of every node and relationship
-    the result shows: those in its picture, in its rows, and those named by a ``key`` column."""
+    """Load runs and rows of every node and relationship the result shows (those in its
+    picture, in its rows, and those named by a ``key`` column), and the LoadRun records they
+    name: file name, SHA-256, user, times (``graph.provenance``)."""
     nodes: set[str] = set()
     rels: set[str] = set()
     graph = result.graph or {}
@@ -136,9 +146,10 @@ def provenance(db: GraphDB, result: Any) -> dict[str, Any]:
             nodes |= {r["element_id"] for r in db.read(cypher, {"keys": keys})}
     node_rows = to_plain(db.read(NODE_PROVENANCE, {"ids": sorted(nodes)})) if nodes else []
     rel_rows = to_plain(db.read(REL_PROVENANCE, {"ids": sorted(rels)})) if rels else []
-    runs = sorted({k for row in node_rows + rel_rows for k in (row.get("load_runs") or [])})
+    runs = sorted({k for row in node_rows + rel_rows for k in [row.get("src_run"), *(row.get("load_runs") or [])]
+                   if k})
     run_rows = to_plain(db.read(LOAD_RUNS, {"keys": runs})) if runs else []
-    return {"nodes": node_rows, "relationships": rel_rows, "load_runs": run_rows}
+    return {"note": PROVENANCE_NOTE, "nodes": node_rows, "relationships": rel_rows, "load_runs": run_rows}
 
 
 # ------------------------------------------------------------------ making

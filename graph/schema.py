@@ -23,15 +23,21 @@ ORG_STATUSES = ("正常", "撤销", "注销", "筹备", "未登记")
 #: Lead channels named by the notice.
 LEAD_SOURCES = ("举报投诉", "来信来访", "大数据平台")
 
-#: Provenance written on every loaded node and relationship.
-#: Nodes keep where they were first seen and every load run that touched them;
-#: relationships keep every file and row they were read from (a transfer present in both
-#: parties' statements lists both).
+#: Provenance written on every loaded node and relationship, by reference: elements name the
+#: ``LoadRun`` that wrote them (and the rows), and the LoadRun holds the file name, its
+#: SHA-256, the user and the times (readers join it: ``graph.provenance``). Nodes keep where
+#: they were first seen and every run that touched them; relationships keep every sighting
+#: (a transfer present in both parties' statements has two).
 PROVENANCE: dict[str, str] = {
-    "src_file": "file name where first seen (nodes) / list of file names (relationships)",
-    "src_sha256": "SHA-256 of that file (nodes) / list of SHA-256 (relationships)",
-    "src_row": "row number where first seen (nodes) / `src_rows`: list of 'sha256-prefix:row' (relationships)",
-    "load_runs": "list of LoadRun keys that wrote this element",
+    "src_run": "nodes: key of the LoadRun that first wrote the node (its file name and SHA-256 are on "
+               "that LoadRun)",
+    "src_row": "nodes: the row of that run's file where the node was first seen (integer)",
+    "load_runs": "nodes: the distinct LoadRun keys that wrote the node; relationships: one LoadRun key "
+                 "per sighting, aligned with `src_rows` (a key repeats when one file shows the "
+                 "relationship on two lines)",
+    "src_rows": "relationships: the rows, aligned with `load_runs`: sighting i is row `src_rows[i]` of "
+                "the file of run `load_runs[i]`; a transfer records every line it was read from, any "
+                "other relationship the first row per run",
 }
 
 
@@ -355,5 +361,7 @@ def markdown() -> str:
     lines += ["", "## Provenance", "", "Every node and relationship a loader writes carries:", ""]
     for k, v in PROVENANCE.items():
         lines.append(f"- `{k}`: {v}")
-    lines.append("")
+    lines += ["", "The file name, its SHA-256, the user and the times are on the `LoadRun` the keys name: "
+              "readers join `LoadRun {key}` (`graph/provenance.py`). A database written by an earlier version "
+              "(file names and checksums copied onto every element) is rewritten to this shape by `db init`.", ""]
     return "\n".join(lines)

@@ -16,6 +16,7 @@ from neo4j import ManagedTransaction
 
 from graph import schema
 from graph.connection import GraphDB
+from graph.provenance import files_of, run_sources
 from loaders.records import NodeRecord, RelRecord
 
 if TYPE_CHECKING:
@@ -27,13 +28,12 @@ CREATE_ONLY = ("name",)
 
 @dataclass(frozen=True)
 class Provenance:
+    """The file being loaded and its run. Elements record only the run key (and rows): the
+    ``LoadRun`` node holds the file name and SHA-256 (provenance by reference,
+    ``graph.provenance``)."""
     file: str
     sha256: str
     run_key: str
-
-    @property
-    def short(self) -> str:
-        return self.sha256[:12]
 
 
 # ------------------------------------------------------------------ values on the wire
@@ -115,7 +115,7 @@ def node_merge_cypher(label: str, temporal: set[str] = frozenset()) -> str:
     return (
         f"UNWIND $rows AS row "
         f"MERGE (n:{label} {{{key}: row.key}}) "
-        f"ON CREATE SET n.name = row.name, n.src_file = $file, n.src_sha256 = $sha, n.src_row = row.row "
+        f"ON CREATE SET n.name = row.name, n.src_run = $run, n.src_row = row.row "
         f"SET n += row.props, "
         f"    n.aliases = CASE WHEN row.name IS NULL OR row.name = n.name OR row.name IN coalesce(n.aliases, []) "
         f"                THEN n.aliases ELSE coalesce(n.aliases, []) + row.name END, "
@@ -140,11 +140,18 @@ ADOPT_NAME_KEYS = (
     "WHERE NOT EXISTS { MATCH (:Organization {key: row.key}) } "
     "SET o.key = row.key")
 
-_PROVENANCE_APPEND = (
+# A relationship's provenance is a list of sightings: ``load_runs[i]`` (a run key) and
+# ``src_rows[i]`` (a row of that run's file), aligned.
+#: A keyed relationship (a transfer) records every line it was read from: this run's rows
+#: not yet recorded for this run are appended (a reload appends nothing).
+_SIGHTINGS_APPEND = (
+    "WITH r, row, [i IN range(0, size(r.load_runs) - 1) WHERE r.load_runs[i] = $run | r.src_rows[i]] AS known "
+    "WITH r, row, [x IN row.rows WHERE NOT x IN known] AS fresh "
+    "SET r += row.props, r.load_runs = r.load_runs + [x IN fresh | $run], r.src_rows = r.src_rows + fresh ")
+#: Any other relationship records the first row per run that showed it.
+_FIRST_SIGHTING_APPEND = (
     "SET r += row.props, "
-    "    r.src_file = CASE WHEN $file IN r.src_file THEN r.src_file ELSE r.src_file + $file END, "
-    "    r.src_sha256 = CASE WHEN $sha IN r.src_sha256 THEN r.src_sha256 ELSE r.src_sha256 + $sha END, "
-    "    r.src_rows = r.src_rows + [ref IN row.refs WHERE NOT ref IN r.src_rows], "
+    "    r.src_rows = CASE WHEN $run IN r.load_runs THEN r.src_rows ELSE r.src_rows + row.rows[0] END, "
     "    r.load_runs = CASE WHEN $run IN r.load_runs THEN r.load_runs ELSE r.load_runs + $run END ")
 
 
@@ -156,7 +163,7 @@ def _ends(source: str, target: str) -> str:
 def existing_keyed_cypher(rel_type: str, key: str) -> str:
     return (f"UNWIND $keys AS k MATCH (a)-[r:{rel_type} {{{key}: k}}]->(b) "
             f"RETURN k, a.key AS source, b.key AS target, r.amount AS amount, toString(r.time) AS time, "
-            f"r.src_rows AS refs, r.src_file AS files")
+            f"r.load_runs AS runs, r.src_rows AS rows")
 
 
 def create_keyed_cypher(rel_type: str, source: str, target: str, temporal: set[str] = frozenset()) -> str:
@@ -165,7 +172,7 @@ def create_keyed_cypher(rel_type: str, source: str, target: str, temporal: set[s
 
 
 def update_keyed_cypher(rel_type: str, key: str, temporal: set[str] = frozenset()) -> str:
-    return (f"UNWIND $rows AS row MATCH ()-[r:{rel_type} {{{key}: row.key}}]->() {_PROVENANCE_APPEND}"
+    return (f"UNWIND $rows AS row MATCH ()-[r:{rel_type} {{{key}: row.key}}]->() {_SIGHTINGS_APPEND}"
             f"{_temporal_set('r', temporal)}")
 
 
@@ -196,8 +203,8 @@ def rel_merge_cypher(rel_type: str, source: str, target: str, merge_on: tuple[st
     pattern = ", ".join(f"{p}: row.merge.{p}" for p in merge_on)
     return (f"UNWIND $rows AS row {_ends(source, target)}"
             f"MERGE (a)-[r:{rel_type}{' {' + pattern + '}' if pattern else ''}]->(b) "
-            f"ON CREATE SET r.src_file = [], r.src_sha256 = [], r.src_rows = [], r.load_runs = [] "
-            f"{_PROVENANCE_APPEND}{_temporal_set('r', temporal)}")
+            f"ON CREATE SET r.src_rows = [], r.load_runs = [] "
+            f"{_FIRST_SIGHTING_APPEND}{_temporal_set('r', temporal)}")
 
 
 # ------------------------------------------------------------------ the writer
@@ -321,7 +328,8 @@ class GraphWriter:
         self.resolve_org_names(nodes)
         node_batches, adopt = self._node_batches(nodes)
         rel_batches, keyed, conflicts, duplicates = self._rel_batches(rels)
-        prov = {"file": self.prov.file, "sha": self.prov.sha256, "run": self.prov.run_key}
+        run = self.prov.run_key
+        prov = {"run": run}
 
         def work(tx: ManagedTransaction) -> WriteOutcome:
             if adopt:
@@ -339,27 +347,32 @@ class GraphWriter:
             for (rel_type, source, target), rows in keyed.items():
                 key = schema.REL_BY_TYPE[rel_type].key
                 found = {r["k"]: {"source": r["source"], "target": r["target"], "amount": r["amount"],
-                                  "time": r["time"], "refs": r["refs"] or [],
-                                  "where": "already loaded from " + ", ".join(r["files"] or [])}
+                                  "time": r["time"], "runs": r["runs"] or [], "rows": r["rows"] or []}
                          for r in tx.run(existing_keyed_cypher(rel_type, key), keys=[r["key"] for r in rows])}
                 new = [self._new_rel(row) for row in rows if row["key"] not in found]
-                same = []
+                same, clashes = [], []
                 for row in rows:
                     old = found.get(row["key"])
                     if old is None:
                         continue
                     if _same_transfer(old, row["version"]):
                         same.append(row)
-                        if set(old["refs"]) - set(row["refs"]):   # recorded from another line too
+                        # recorded from another line too (another file's, or this one's)
+                        if set(zip(old["runs"], old["rows"])) - {(run, n) for n in row["rows"]}:
                             repeated.add(row["rows"][0])
                     else:
+                        clashes.append((row, old))
+                if clashes:   # the files the taken transfer was read from, by their runs
+                    sources = run_sources(tx, {k for _, old in clashes for k in old["runs"]})
+                    for row, old in clashes:
+                        old["where"] = "already loaded from " + ", ".join(files_of(old["runs"], sources))
                         for n in row["rows"]:
                             rejected[n] = _conflict(row["key"], old, row["version"])
                 if new:
                     new, temporal = _wire_rows(new)
                     tx.run(create_keyed_cypher(rel_type, source, target, temporal), rows=new).consume()
                 if same:
-                    same, temporal = _wire_rows([{"key": row["key"], "props": row["props"], "refs": row["refs"]}
+                    same, temporal = _wire_rows([{"key": row["key"], "props": row["props"], "rows": row["rows"]}
                                                  for row in same])
                     tx.run(update_keyed_cypher(rel_type, key, temporal), rows=same, **prov).consume()
             for (rel_type, source, target, merge_on), rows in rel_batches.items():
@@ -400,16 +413,16 @@ class GraphWriter:
     # ---------------------------------------------------------------- batching
 
     def _new_node(self, row: dict) -> dict:
-        props = {**row["props"], "key": row["key"], "src_file": self.prov.file, "src_sha256": self.prov.sha256,
-                 "src_row": row["row"], "load_runs": [self.prov.run_key]}
+        props = {**row["props"], "key": row["key"], "src_run": self.prov.run_key, "src_row": row["row"],
+                 "load_runs": [self.prov.run_key]}
         if row["name"] is not None:
             props["name"] = row["name"]
         return {"props": props}
 
     def _new_rel(self, row: dict) -> dict:
         return {"source": row["source"], "target": row["target"],
-                "props": {**row["props"], "src_file": [self.prov.file], "src_sha256": [self.prov.sha256],
-                          "src_rows": row["refs"], "load_runs": [self.prov.run_key]}}
+                "props": {**row["props"], "load_runs": [self.prov.run_key] * len(row["rows"]),
+                          "src_rows": list(row["rows"])}}
 
     def _node_batches(self, nodes: list[NodeRecord]) -> tuple[dict[str, list[dict]], list[dict]]:
         batches: dict[str, dict[str, dict]] = {}
@@ -440,31 +453,28 @@ class GraphWriter:
         by_key: dict[str, dict] = {}
         conflicts: dict[int, tuple[str, str]] = {}
         duplicates: set[int] = set()
-        short = self.prov.short
         for r in rels:
-            ref = f"{short}:{r.row}"
             # A keyed relationship (a transfer) records every statement line it was read
-            # from; any other records the first row per file that showed it.
+            # from; any other records the first row per run that showed it.
             ident = (r.type, r.source.label, r.source.key, r.target.label, r.target.key,
-                     tuple(sorted(r.merge_on.items())) if r.merge_on else (), r.key, ref if r.key else None)
+                     tuple(sorted(r.merge_on.items())) if r.merge_on else (), r.key, r.row if r.key else None)
             if self._remember(ident, 0):
                 continue
             props = {k: list(v) if isinstance(v, tuple) else v for k, v in r.props.items() if v is not None}
             if r.key is None:
                 group = (r.type, r.source.label, r.target.label, tuple(sorted(r.merge_on)))
                 merged.setdefault(group, []).append({"source": r.source.key, "target": r.target.key,
-                                                     "merge": r.merge_on, "props": props, "refs": [ref]})
+                                                     "merge": r.merge_on, "props": props, "rows": [r.row]})
                 continue
             version = {"source": r.source.key, "target": r.target.key, "amount": props.get("amount"),
                        "time": props.get("time"), "where": f"row {r.row}"}
             same = by_key.get(r.key)
             if same is None:
                 entry = {"source": r.source.key, "target": r.target.key, "key": r.key, "props": props,
-                         "refs": [ref], "rows": [r.row], "version": version}
+                         "rows": [r.row], "version": version}
                 by_key[r.key] = entry
                 keyed.setdefault((r.type, r.source.label, r.target.label), []).append(entry)
             elif _same_transfer(same["version"], version):
-                same["refs"].append(ref)
                 same["rows"].append(r.row)
                 duplicates.add(r.row)
             else:

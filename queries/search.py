@@ -19,6 +19,7 @@ from core.errors import DatabaseUnavailable, QueryError
 from core.settings import load_settings
 from graph import schema
 from graph.connection import GraphDB
+from graph.provenance import node_source_cypher
 
 #: Labels an entity parameter may name when its report does not say.
 DEFAULT_KINDS = ("Organization", "Person", "BankAccount")
@@ -56,7 +57,8 @@ RETURN [l IN labels(node) WHERE l IN $labels][0] AS label, node.key AS key,
        node.id_number AS id_number, node.bank AS bank, node.number AS number,
        node.holder_name AS holder_name, node.kind AS kind, node.district AS district,
        toString(node.date) AS date, node.event_type AS event_type, node.source AS source,
-       toString(node.received_on) AS received_on, node.src_file AS src_file, score
+       toString(node.received_on) AS received_on,
+       {node_source_cypher('node')}.file AS src_file, score
 ORDER BY score DESC, name, key
 LIMIT $top
 """

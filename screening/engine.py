@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping
 
 from core.errors import ScreeningError
 from graph.connection import GraphDB
+from graph.provenance import resolve_records
 from queries.runner import run_report
 from screening.config import Rule, ScreeningConfig
 
@@ -165,12 +166,17 @@ def _raw_findings(db: GraphDB, rule: Rule) -> list[RawFinding]:
     if result.truncated:
         raise ScreeningError(f"The screening rule '{rule.id}' found more than {rule.query.row_cap:,} "
                              f"subjects; raise its thresholds in the rules file.")
+    # evidence items name their source by reference (a node's src_run and src_row, a
+    # relationship's load_runs and src_rows): resolved to file names, rows and SHA-256
+    # here, for all of the rule's rows in one query
+    items = [list(row.get("evidence") or []) for row in result.rows]
+    resolved = iter(resolve_records(db, [item for group in items for item in group]))
     out = []
-    for row in result.rows:
+    for row, group in zip(result.rows, items):
         detail = dict(row.get("detail") or {})
         out.append(RawFinding(rule, str(row["subject_key"]), str(row["subject_label"]),
                               str(row.get("subject_name") or row["subject_key"]), detail,
-                              list(row.get("evidence") or []),
+                              [next(resolved) for _ in group],
                               [str(k) for k in row.get("related") or [] if k is not None]))
     return out
 

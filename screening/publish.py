@@ -21,6 +21,7 @@ from typing import Any
 
 from core.errors import ExportError, ScreeningError
 from graph.connection import GraphDB
+from graph.provenance import node_source_cypher
 from screening.config import ScreeningConfig
 from screening.dispositions import current
 
@@ -91,14 +92,15 @@ from core.privacy import mask_id_number as mask_id  # noqa: E402,F401
 from core.privacy import mask_phone  # noqa: E402,F401
 
 
-BLACKLIST_QUERY = """
+BLACKLIST_QUERY = f"""
 MATCH (b:BlacklistEntry)
 OPTIONAL MATCH (b)-[:LISTS]->(p:Person)
 OPTIONAL MATCH (p)-[r:LEADS]->(o:Organization) WHERE o.name <> coalesce(b.org_name, '')
 WITH b, p, collect(o.name + '（' + coalesce(r.role, '') + '）') AS now_leads
+WITH b, p, now_leads, {node_source_cypher('b')} AS source
 RETURN b.name AS name, coalesce(b.id_number, p.id_number) AS id_number, p.phone AS phone,
        b.listed_on AS listed_on, b.reason AS reason, b.org_name AS org_name, now_leads,
-       b.src_file AS src_file, b.src_row AS src_row
+       source.file AS src_file, b.src_row AS src_row
 ORDER BY listed_on, name
 """
 BLACKLIST_COLUMNS = [("name", "姓名"), ("id_number", "身份证号"), ("phone", "手机号"),

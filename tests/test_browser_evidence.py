@@ -26,8 +26,9 @@ def app_with_accounts(neo4j_server, clean_db, tmp_path):
     store = UserStore(state)
     store.add(local_actor("setup"), "boss", "admin", "boss-password")
     store.add(store.authenticate("boss", "boss-password"), "ann", "analyst", "ann-password")
-    clean_db.write("CREATE (o:Organization {key: 'name:' + $org, name: $org, status: '撤销', "
-                   "src_file: 'registry.csv', src_sha256: $sha, src_row: 2, load_runs: ['run-1']}) "
+    clean_db.write("CREATE (:LoadRun {key: 'run-1', file: 'registry.csv', sha256: $sha, status: 'loaded'}) "
+                   "CREATE (o:Organization {key: 'name:' + $org, name: $org, status: '撤销', "
+                   "src_run: 'run-1', src_row: 2, load_runs: ['run-1']}) "
                    "CREATE (p:Person {key: 'id:500101198001011234', name: '张伟', id_number: '500101198001011234'}) "
                    "CREATE (p)-[:LEADS {role: '会长'}]->(o)", {"org": ORG, "sha": "a" * 64})
     port = free_port()

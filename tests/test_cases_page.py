@@ -9,22 +9,28 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.timeout(600)
 
+# provenance by reference: elements name their LoadRun, which holds the file and its SHA-256
 _CASE = """
-CREATE (o:Organization {key: 'name:中华精准扶贫促进会', name: '中华精准扶贫促进会', src_file: 'roster.csv', src_row: 2})
-CREATE (lawful:Organization {key: '51500000MJ0000001X', name: '中国中医药学会重庆联络中心', status: '正常', src_file: 'registry.csv', src_row: 2})
+CREATE (:LoadRun {key: 'run-roster', file: 'roster.csv', sha256: '%(a)s', status: 'loaded'})
+CREATE (:LoadRun {key: 'run-registry', file: 'registry.csv', sha256: '%(b)s', status: 'loaded'})
+CREATE (:LoadRun {key: 'run-events', file: 'events.csv', sha256: '%(c)s', status: 'loaded'})
+CREATE (:LoadRun {key: 'run-leads', file: 'leads.csv', sha256: '%(d)s', status: 'loaded'})
+CREATE (o:Organization {key: 'name:中华精准扶贫促进会', name: '中华精准扶贫促进会', src_run: 'run-roster', src_row: 2,
+                        load_runs: ['run-roster']})
+CREATE (lawful:Organization {key: '51500000MJ0000001X', name: '中国中医药学会重庆联络中心', status: '正常',
+                             src_run: 'run-registry', src_row: 2, load_runs: ['run-registry']})
 CREATE (p:Person {key: 'np:张三|13800000000', name: '张三', phone: '13800000000'})
 CREATE (q:Person {key: 'np:李四|13900000000', name: '李四'})
-CREATE (p)-[:LEADS {role: '会长', src_file: ['roster.csv'], src_rows: ['x:2']}]->(o)
+CREATE (p)-[:LEADS {role: '会长', load_runs: ['run-roster'], src_rows: [2]}]->(o)
 CREATE (q)-[:MEMBER_OF {fee: 500.0}]->(o)
 CREATE (q)-[:MEMBER_OF {fee: 500.0}]->(lawful)
 CREATE (e:Event {key: 'e1', name: '2024年精准扶贫项目推介会', event_type: '会议', date: date('2024-03-01'),
-                 participants: 1200, amount: 0.0, src_file: 'events.csv', src_row: 2})
+                 participants: 1200, amount: 0.0, src_run: 'run-events', src_row: 2, load_runs: ['run-events']})
 CREATE (o)-[:ORGANIZED]->(e)
 CREATE (l:Lead {key: 'XS1', source: '举报投诉', received_on: date('2024-02-01'), summary: '反映中华精准扶贫促进会收取会费',
-                src_file: 'leads.csv', src_row: 2})
+                src_run: 'run-leads', src_row: 2, load_runs: ['run-leads']})
 CREATE (l)-[:CONCERNS]->(o)
-"""
-
+""" % {k: k * 64 for k in "abcd"}
 
 @pytest.fixture()
 def app_env(monkeypatch, neo4j_server, clean_db):

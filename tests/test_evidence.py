@@ -82,12 +82,19 @@ def test_package_holds_every_part(package):
     assert "MATCH" in cypher and params["org"] == ORG
     assert pdf.startswith(b"%PDF") and png.startswith(b"\x89PNG")
     assert "<script" in html and "https://" not in html.split("vis-network")[0]
-    # provenance: every node shown has its source file, SHA-256, row and load runs
-    assert prov["nodes"] and prov["relationships"] and prov["load_runs"]
+    # provenance: every node and relationship shown has its load runs and rows, and every run
+    # they name is in the package with its file name and SHA-256
+    assert prov["nodes"] and prov["relationships"] and prov["load_runs"] and prov["note"]
+    runs = {r["key"]: r for r in prov["load_runs"]}
     for node in prov["nodes"]:
-        assert node["src_file"] and len(node["src_sha256"]) == 64 and node["load_runs"], node
-    run_keys = {r["key"] for r in prov["load_runs"]}
-    assert all(set(n["load_runs"]) <= run_keys for n in prov["nodes"])
+        assert node["src_run"] in node["load_runs"] and node["src_row"] >= 1, node
+        assert set(node["load_runs"]) <= set(runs), node
+        first = runs[node["src_run"]]
+        assert first["file"] in DEMO_FILES and len(first["sha256"]) == 64, node
+    for rel in prov["relationships"]:
+        assert rel["load_runs"] and len(rel["load_runs"]) == len(rel["src_rows"]), rel
+        assert set(rel["load_runs"]) <= set(runs) and all(row >= 1 for row in rel["src_rows"]), rel
+    run_keys = set(runs)
     files = {r["file"] for r in prov["load_runs"]}
     assert "roster.csv" in files and files <= set(DEMO_FILES)
     assert all(len(r["sha256"]) == 64 and r["user"] for r in prov["load_runs"])

@@ -11,6 +11,7 @@ import hashlib
 import pytest
 
 from graph import schema
+from graph.provenance import rel_sightings_cypher
 from loaders import clean
 from loaders.ftm import LINK_TYPES, FtmSource
 from loaders.ftm_model import EDGES, MODEL_DIR, vendored_files
@@ -148,7 +149,8 @@ def test_every_link_schema_loads_with_direction_role_dates_and_source(clean_db, 
     db = clean_db
     owns = one(db, "MATCH (a:LegalEntity)-[r:OWNS]->(b:Organization) RETURN a.name AS a, b.key AS b, "
                    "r.share AS share, r.role AS role, r.start_date AS s, r.end_date AS e, r.source AS src, "
-                   "r.ftm_id AS id, r.src_file AS f")
+                   "r.ftm_id AS id, "
+                   f"[s IN {rel_sightings_cypher('r')} | s.file] AS f")
     assert owns == {"a": "Mystery Holdings", "b": "91110000600037341L", "share": "30", "role": "shareholder",
                     "s": "2019-01", "e": "2021-06-30", "src": "Test company register | https://register.example/acme",
                     "id": "own-early", "f": ["ftm_links.jsonl"]}

@@ -68,17 +68,27 @@ def test_profile_carries_provenance(demo):
     assert profile["label"] == "Person" and profile["properties"]["name"] == truth["ringleaders"][0]["name"]
     prov = profile["provenance"]
     assert prov["src_file"] in {r.file for r in reports} and int(prov["src_row"]) >= 1
+    # by reference: the first run names the file, and its SHA-256 is that file's
+    assert prov["src_run"] in prov["load_runs"]
+    assert prov["src_sha256"] == {r.file: r.sha256 for r in reports}[prov["src_file"]]
     assert {r["file"] for r in profile["runs"]} <= {r.file for r in reports} and profile["runs"]
-    assert "load_runs" not in profile["properties"]
+    assert "load_runs" not in profile["properties"] and "src_run" not in profile["properties"]
     assert graphs.entity_profile(db, "no-such-key") is None
 
 
 def test_neighbourhood_filters_and_fans(demo):
-    db, _, truth = demo
+    db, reports, truth = demo
     org = "name:" + truth["collection_accounts"][0]["org"]
     members = db.read("MATCH (:Organization {key: $k})<-[:MEMBER_OF]-(p) RETURN count(DISTINCT p) AS c", {"k": org})[0]["c"]
     graph, cut = graphs.neighbourhood(db, [org])
     assert not cut and any(n.get("key") == org for n in graph["nodes"])
+    # tooltips name the file each node was first read from, and each link's files (by their runs)
+    files = {r.file for r in reports}
+    sources = [line[5:].rsplit(" #", 1)[0] for n in graph["nodes"] for line in n.get("title", "").split("\n")
+               if line.startswith("src: ")]
+    assert sources and set(sources) <= files, sources
+    linked = [e["title"].rsplit("src: ", 1)[1] for e in graph["edges"] if "src: " in (e.get("title") or "")]
+    assert linked and all(set(x.split(", ")) <= files for x in linked), linked
     only_people, _ = graphs.neighbourhood(db, [org], labels=["Person"])
     assert {n["label"] for n in only_people["nodes"] if n.get("key") != org} == {"Person"}
     only_members, _ = graphs.neighbourhood(db, [org], rel_types=["MEMBER_OF"])

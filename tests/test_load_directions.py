@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from graph import admin
+from graph.provenance import rel_sightings_cypher, run_sources
 from loaders.pipeline import load_file
 from tests.conftest import FIXTURES, ROOT
 
@@ -39,7 +40,7 @@ MAKE = _fixtures()
 def transfers(db) -> list[dict]:
     return db.read("MATCH (a:BankAccount)-[t:TRANSFER]->(b:BankAccount) "
                    "RETURN a.key AS a, b.key AS b, t.amount AS amount, t.tx_id AS tx, t.memo AS memo, "
-                   "t.src_file AS files ORDER BY t.tx_id")
+                   "t.load_runs AS runs, t.src_rows AS rows ORDER BY t.tx_id")
 
 
 def issues(path: str | None) -> list[dict]:
@@ -122,11 +123,17 @@ def test_statement_pair_seen_from_both_sides_counts_duplicates(clean_db, tmp_pat
     assert payee.loaded == 5 and payee.as_dict()["duplicates"] == 5
     rows = transfers(clean_db)
     assert [(t["a"], t["b"], t["amount"]) for t in rows] == [(HOLDER, OTHER, i * 100.0) for i in range(1, 6)]
-    assert all(sorted(t["files"]) == ["both_sides_payee.csv", "both_sides_payer.csv"] for t in rows)
+    # each transfer: two sightings (run, row), one per statement, aligned lists
+    assert all(t["runs"] == [payer.run_key, payee.run_key] and len(t["rows"]) == 2 for t in rows)
+    sources = run_sources(clean_db, [payer.run_key, payee.run_key])
+    assert sources == {payer.run_key: ("both_sides_payer.csv", payer.sha256),
+                       payee.run_key: ("both_sides_payee.csv", payee.sha256)}
     before = admin.stats(clean_db)
     again = load_file(clean_db, LOADS / "both_sides_payee.csv", report_dir=tmp_path)   # reload: idempotent
     assert again.status == "loaded" and again.rejected == 0 and again.duplicates == 5
     assert admin.stats(clean_db) == before
+    assert again.run_key == payee.run_key
+    assert transfers(clean_db) == rows        # the reload adds no sighting
 
 
 def test_true_conflict_is_rejected_with_both_versions(clean_db, tmp_path):
@@ -212,8 +219,10 @@ def test_transfers_kind_chinese_headers(clean_db, tmp_path):
     assert report.warning_reasons == {"negative_amount": 1}
     holders = clean_db.read("MATCH (p:Person)-[:HOLDS]->(a:BankAccount) RETURN p.name AS n, a.key AS a ORDER BY a")
     assert [h["n"] for h in holders] == ["张三", "李四", "王五"]
-    rel = clean_db.read("MATCH ()-[t:TRANSFER {tx_id: 'T001'}]->() RETURN t.src_file AS f, t.src_rows AS r")[0]
-    assert rel["f"] == ["transfers_zh.csv"] and rel["r"] == [f"{report.sha256[:12]}:2"]
+    rel = clean_db.read("MATCH ()-[t:TRANSFER {tx_id: 'T001'}]->() "
+                        f"RETURN t.load_runs AS runs, t.src_rows AS r, {rel_sightings_cypher('t')} AS seen")[0]
+    assert rel["runs"] == [report.run_key] and rel["r"] == [2]
+    assert [(s["file"], s["sha256"]) for s in rel["seen"]] == [("transfers_zh.csv", report.sha256)]
     again = load_file(clean_db, LOADS / "transfers_zh.csv", report_dir=tmp_path)
     assert again.loaded == 4 and len(transfers(clean_db)) == 4
 

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from graph import admin
+from graph.provenance import rel_sightings_cypher, run_sources
 from loaders.pipeline import load_file
 from tests.conftest import FIXTURES, ROOT
 
@@ -82,15 +83,20 @@ PAYEE_LINE = ("6222020000000002,,李四,,2024/3/5 14:03:22,\"1,000.00\",8000.00,
 def test_overlapping_statements_make_one_transfer(clean_db, tmp_path):
     payer = write(tmp_path / "payer.csv", bank_rows(PAYER_LINE), "gbk")
     payee = write(tmp_path / "payee.csv", bank_rows(PAYEE_LINE))
-    assert load_file(clean_db, payer, report_dir=tmp_path).status == "loaded"
+    first = load_file(clean_db, payer, report_dir=tmp_path)
+    assert first.status == "loaded"
     report = load_file(clean_db, payee, report_dir=tmp_path)
     assert report.status == "loaded" and report.kind == "bank"
     rows = clean_db.read("MATCH (a:BankAccount)-[t:TRANSFER]->(b:BankAccount) RETURN a.key AS a, b.key AS b, "
-                         "t.amount AS amount, t.src_file AS files, t.src_rows AS src_rows, t.tx_key AS k")
+                         "t.amount AS amount, t.load_runs AS runs, t.src_rows AS src_rows, t.tx_key AS k, "
+                         f"{rel_sightings_cypher('t')} AS seen")
     assert len(rows) == 1
     t = rows[0]
     assert (t["a"], t["b"], t["amount"]) == ("6222020000000001", "6222020000000002", 1000.0)
-    assert sorted(t["files"]) == ["payee.csv", "payer.csv"] and len(t["src_rows"]) == 2
+    # two sightings, each a (run, row): row 2 of each statement, resolved to the file by its run
+    assert t["runs"] == [first.run_key, report.run_key] and t["src_rows"] == [2, 2]
+    assert [(s["file"], s["row"], s["sha256"]) for s in t["seen"]] == [
+        ("payer.csv", 2, first.sha256), ("payee.csv", 2, report.sha256)]
     holders = clean_db.read("MATCH (p:Person)-[:HOLDS]->(a:BankAccount {key: '6222020000000001'}) "
                             "RETURN p.key AS k, p.name AS name")
     assert holders == [{"k": "110101199003077774", "name": "张三"}]
@@ -135,11 +141,14 @@ def test_provenance_on_nodes_and_relationships(clean_db, tmp_path):
     path = write(tmp_path / "p.csv", bank_rows(PAYER_LINE))
     report = load_file(clean_db, path, report_dir=tmp_path)
     node = clean_db.read("MATCH (a:BankAccount {key: '6222020000000001'}) RETURN a { .* } AS a")[0]["a"]
-    assert (node["src_file"], node["src_sha256"], node["src_row"]) == ("p.csv", report.sha256, 2)
-    assert node["load_runs"] == [report.run_key]
+    assert (node["src_run"], node["src_row"], node["load_runs"]) == (report.run_key, 2, [report.run_key])
+    assert "src_file" not in node and "src_sha256" not in node    # by reference: the run holds them
     rel = clean_db.read("MATCH ()-[t:TRANSFER]->() RETURN t { .* } AS t")[0]["t"]
-    assert rel["src_file"] == ["p.csv"] and rel["src_sha256"] == [report.sha256]
-    assert rel["src_rows"] == [f"{report.sha256[:12]}:2"] and rel["load_runs"] == [report.run_key]
+    assert (rel["load_runs"], rel["src_rows"]) == ([report.run_key], [2])
+    assert "src_file" not in rel and "src_sha256" not in rel
+    run = clean_db.read("MATCH (r:LoadRun {key: $k}) RETURN r.file AS file, r.sha256 AS sha", {"k": report.run_key})
+    assert run == [{"file": "p.csv", "sha": report.sha256}] and len(report.sha256) == 64
+    assert run_sources(clean_db, [node["src_run"]]) == {report.run_key: ("p.csv", report.sha256)}
 
 
 def test_formula_text_is_kept_verbatim(clean_db, tmp_path):

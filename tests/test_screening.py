@@ -157,8 +157,21 @@ def test_rerun_replaces_findings_and_every_flag_has_evidence(screened):
         assert f["reason_zh"] and f["reason_en"] and "?" not in f["reason_zh"], f
         evidence = json.loads(f["evidence"])
         assert evidence["rule"] == f["rule"] and evidence["records"], f["key"]
-        assert any(r.get("src_file") and r.get("src_sha256") for r in evidence["records"]), f["key"]
+        assert any(file and row and len(sha or "") == 64 for r in evidence["records"]
+                   for file, row, sha in _sources(r)), f["key"]
+        # every item that names a source resolves its run: a file name and its SHA-256
+        assert all(file and len(sha or "") == 64 for r in evidence["records"]
+                   for file, row, sha in _sources(r) if row is not None), f["key"]
         assert f["targets"] or f["subject_label"] == "Person"
+
+
+def _sources(record: dict) -> list[tuple]:
+    """(file, row, sha256) of an evidence item: one for a node, one per sighting for a relationship."""
+    files, rows, shas = record.get("src_file"), record.get("src_row"), record.get("src_sha256")
+    if isinstance(rows, list):
+        assert len(files) == len(rows) == len(shas), record
+        return list(zip(files, rows, shas))
+    return [(files, rows, shas)]
 
 
 def test_dispositions_keep_history(screened):

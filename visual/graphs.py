@@ -19,6 +19,7 @@ from neo4j.graph import Node, Path, Relationship
 
 from core.i18n import term
 from graph.connection import GraphDB
+from graph.provenance import RunSource, files_of, node_source_cypher, run_sources
 from graph.schema import PROVENANCE, investigation_labels
 from core.auth import Actor
 from queries.registry import Report, load_reports
@@ -53,7 +54,7 @@ CALL (k) {{
 }}
 OPTIONAL MATCH (run:LoadRun) WHERE run.key IN coalesce(n.load_runs, [])
 WITH n, run ORDER BY run.started_at
-RETURN labels(n) AS labels, properties(n) AS props,
+RETURN labels(n) AS labels, properties(n) AS props, {node_source_cypher('n')} AS source,
        COUNT {{ (n)--() }} AS degree,
        [r IN collect(run) | r {{.key, .file, .kind, .user, .started_at, .status}}] AS runs
 """
@@ -195,7 +196,9 @@ def entity_profile(db: GraphDB, key: str) -> dict[str, Any] | None:
         return None
     record = records[0]
     props = {k: to_plain(v) for k, v in dict(record["props"]).items()}
-    provenance = {k: props.pop(k) for k in list(props) if k in PROVENANCE or k == "src_rows"}
+    provenance = {k: props.pop(k) for k in list(props) if k in PROVENANCE}
+    source = record["source"] or {}      # the first run's file and SHA-256 (by reference)
+    provenance["src_file"], provenance["src_sha256"] = source.get("file"), source.get("sha256")
     runs = [{k: to_plain(v) for k, v in run.items()} for run in record["runs"] if run.get("key")]
     return {"label": record["labels"][0], "labels": list(record["labels"]), "key": key,
             "properties": dict(sorted(props.items())), "provenance": provenance, "runs": runs,
@@ -204,7 +207,23 @@ def entity_profile(db: GraphDB, key: str) -> dict[str, Any] | None:
 
 # ------------------------------------------------------------------ nodes and edges for pictures
 
-def _node_entry(node: Node, base: dict[str, Any], lang: str) -> dict[str, Any]:
+Sources = dict[str, RunSource]
+
+
+def _sources(db: GraphDB, values: Iterable[Any]) -> Sources:
+    """File name and SHA-256 of every load run the nodes and relationships name (one query)."""
+    keys: set[str] = set()
+    for value in values:
+        if value is None:
+            continue
+        if value.get("src_run"):
+            keys.add(value["src_run"])
+        if isinstance(value, Relationship):
+            keys.update(value.get("load_runs") or ())
+    return run_sources(db, keys)
+
+
+def _node_entry(node: Node, base: dict[str, Any], lang: str, sources: Sources | None = None) -> dict[str, Any]:
     entry = dict(base)
     entry["key"] = node.get("key")
     if isinstance(node.get("hub_score"), (int, float)):
@@ -216,14 +235,17 @@ def _node_entry(node: Node, base: dict[str, Any], lang: str) -> dict[str, Any]:
                  "hub_score", "hub_rank", "group_id"):
         if node.get(prop) is not None:
             lines.append(f"{prop}: {to_plain(node[prop])}")
-    if node.get("src_file"):
-        lines.append(f"src: {node['src_file']} #{node.get('src_row', '')}")
+    run = node.get("src_run")
+    if run:
+        found = (sources or {}).get(run)
+        lines.append(f"src: {found.file if found and found.file else run} #{node.get('src_row', '')}")
     entry["title"] = "\n".join(lines)
     return entry
 
 
-def graph_from_values(values: Iterable[Any], lang: str = "zh") -> Graph:
-    """``build_graph`` over nodes, relationships and paths, plus keys, hub scores and groups."""
+def graph_from_values(values: Iterable[Any], lang: str = "zh", sources: Sources | None = None) -> Graph:
+    """``build_graph`` over nodes, relationships and paths, plus keys, hub scores and groups
+    (and, given ``sources``, the file each node was first read from)."""
     values = list(values)
     graph = build_graph(values)
     found: dict[str, Node] = {}
@@ -247,12 +269,13 @@ def graph_from_values(values: Iterable[Any], lang: str = "zh") -> Graph:
 
     for value in values:
         walk(value)
-    graph["nodes"] = [_node_entry(found[n["id"]], n, lang) if n["id"] in found else n for n in graph["nodes"]]
+    graph["nodes"] = [_node_entry(found[n["id"]], n, lang, sources) if n["id"] in found else n
+                      for n in graph["nodes"]]
     return graph
 
 
 def _link_edge(sample: Relationship, source: str, target: str, count: int, amount: float | None,
-               first: Any = None, last: Any = None) -> dict[str, Any]:
+               first: Any = None, last: Any = None, sources: Sources | None = None) -> dict[str, Any]:
     edge = build_graph([sample])["edges"][0]
     edge.update(source=source, target=target, count=count)
     if amount is not None and sample.type == "TRANSFER":
@@ -263,7 +286,7 @@ def _link_edge(sample: Relationship, source: str, target: str, count: int, amoun
             edge["title"] = f"{sample.type}: ¥{amount:,.2f}, {count} transfers{span}"
     elif count > 1:
         edge["caption"] = f"{edge['caption']} ×{count}"
-    files = sample.get("src_file")
+    files = files_of(sample.get("load_runs") or [], sources or {})
     if files:
         edge["title"] = (edge.get("title") or f"{sample.type}: {edge['caption']}") + f"\nsrc: {', '.join(map(str, files))}"
     return edge
@@ -288,12 +311,14 @@ def neighbourhood(db: GraphDB, keys: Iterable[str], *, labels: Iterable[str] | N
     truncated = len(records) > limit
     records = records[:limit]
     focus = _read(db, PROFILE_NODES, {"keys": keys})
-    graph = graph_from_values([r["n"] for r in records] + [r["m"] for r in records] + [r["n"] for r in focus], lang)
+    values = [r["n"] for r in records] + [r["m"] for r in records] + [r["n"] for r in focus]
+    sources = _sources(db, values + [r["sample"] for r in records])
+    graph = graph_from_values(values, lang, sources)
     for r in records:
         n, m = r["n"].element_id, r["m"].element_id
         source, target = (n, m) if r["outgoing"] else (m, n)
         graph["edges"].append(_link_edge(r["sample"], source, target, r["count"], r["amount"],
-                                         to_plain(r["first_day"]), to_plain(r["last_day"])))
+                                         to_plain(r["first_day"]), to_plain(r["last_day"]), sources))
     return graph, truncated
 
 
@@ -308,11 +333,12 @@ def links_among(db: GraphDB, graph: Graph, *, rel_types: Iterable[str] | None = 
                                       "limit": int(limit)})
     have = {(e["source"], e["target"], e["type"]) for e in graph["edges"]}
     edges = list(graph["edges"])
+    sources = _sources(db, [r["sample"] for r in records])
     for r in records:
         k = (r["a"].element_id, r["b"].element_id, r["type"])
         if k not in have:
             have.add(k)
-            edges.append(_link_edge(r["sample"], k[0], k[1], r["count"], r["amount"]))
+            edges.append(_link_edge(r["sample"], k[0], k[1], r["count"], r["amount"], sources=sources))
     return {"nodes": graph["nodes"], "edges": edges}
 
 
@@ -341,7 +367,9 @@ def org_structure(db: GraphDB, org: str, lang: str = "zh", *,
     if ids:
         nodes = _read(db, "MATCH (n) WHERE elementId(n) IN $ids RETURN n", {"ids": ids})
         by_id = {r["n"].element_id: r["n"] for r in nodes}
-        graph = {"nodes": [_node_entry(by_id[n["id"]], n, lang) if n["id"] in by_id else n for n in graph["nodes"]],
+        sources = _sources(db, by_id.values())
+        graph = {"nodes": [_node_entry(by_id[n["id"]], n, lang, sources) if n["id"] in by_id else n
+                           for n in graph["nodes"]],
                  "edges": graph["edges"]}
     return result, graph
 
@@ -386,7 +414,9 @@ def trace(db: GraphDB, start: str, *, direction: str = "downstream", max_hops: i
     if keys:
         nodes = _read(db, "MATCH (n) WHERE elementId(n) IN $ids RETURN n", {"ids": keys})
         by_id = {r["n"].element_id: r["n"] for r in nodes}
-        graph["nodes"] = [_node_entry(by_id[n["id"]], n, lang) if n["id"] in by_id else n for n in graph["nodes"]]
+        sources = _sources(db, by_id.values())
+        graph["nodes"] = [_node_entry(by_id[n["id"]], n, lang, sources) if n["id"] in by_id else n
+                          for n in graph["nodes"]]
     return result, graph
 
 

@@ -26,8 +26,8 @@ WITH o, events, transfers,
 RETURN o.key AS subject_key, 'Organization' AS subject_label, o.name AS subject_name,
        {words: words, events: size(events), transfers: size(transfers)} AS detail,
        [e IN events[..$max_evidence] | {record: 'Event', key: e.key, text: toString(e.date) + ' ' + e.name,
-         src_file: e.src_file, src_row: e.src_row, src_sha256: e.src_sha256}] +
+         src_run: e.src_run, src_row: e.src_row}] +
        [t IN transfers[..$max_evidence] | {record: 'TRANSFER', key: t.tx_key,
          text: toString(date(t.time)) + ' ¥' + toString(t.amount) + ' ' + t.memo,
-         src_file: t.src_file, src_row: t.src_rows, src_sha256: t.src_sha256}] AS evidence
+         load_runs: t.load_runs, src_rows: t.src_rows}] AS evidence
 ORDER BY subject_key

@@ -17,7 +17,7 @@ RETURN o.key AS subject_key, 'Organization' AS subject_label, o.name AS subject_
        [p.key] AS related,
        [b IN entries | {record: 'BlacklistEntry', key: b.key,
          text: b.name + ' ' + toString(b.listed_on) + ' ' + coalesce(b.reason, '') + ' ' + coalesce(b.org_name, ''),
-         src_file: b.src_file, src_row: b.src_row, src_sha256: b.src_sha256}] +
+         src_run: b.src_run, src_row: b.src_row}] +
        [{record: 'LEADS', key: p.key, text: p.name + ' ' + coalesce(r.role, '') + ' ' + coalesce(toString(r.since), ''),
-         src_file: r.src_file, src_row: r.src_rows, src_sha256: r.src_sha256}] AS evidence
+         load_runs: r.load_runs, src_rows: r.src_rows}] AS evidence
 ORDER BY subject_key, detail.person_key

@@ -25,7 +25,7 @@ RETURN o.key AS subject_key, 'Organization' AS subject_label, o.name AS subject_
        {words: words, leads: size(leads), marked_foreign: coalesce(o.foreign, false)} AS detail,
        [{record: 'Organization', key: o.key,
          text: CASE WHEN size(words) > 0 THEN '名称含 ' + reduce(s = '', w IN words | s + w + ' ') ELSE '境外组织 foreign' END,
-         src_file: o.src_file, src_row: o.src_row, src_sha256: o.src_sha256}] +
+         src_run: o.src_run, src_row: o.src_row}] +
        [l IN leads | {record: 'Lead', key: l.key, text: l.source + ' ' + coalesce(l.summary, ''),
-         src_file: l.src_file, src_row: l.src_row, src_sha256: l.src_sha256}] AS evidence
+         src_run: l.src_run, src_row: l.src_row}] AS evidence
 ORDER BY subject_key

@@ -16,5 +16,5 @@ RETURN p.key AS subject_key, 'Person' AS subject_label, p.name AS subject_name,
        {hub_rank: p.hub_rank, hub_score: p.hub_score, orgs: size(orgs), names: [o IN orgs | o.name]} AS detail,
        [o IN orgs | o.key] AS related,
        [{record: 'Person', key: p.key, text: p.name + ' hub_rank ' + toString(p.hub_rank) + ' hub_score ' + toString(p.hub_score),
-         src_file: p.src_file, src_row: p.src_row, src_sha256: p.src_sha256}] AS evidence
+         src_run: p.src_run, src_row: p.src_row}] AS evidence
 ORDER BY subject_key

@@ -16,5 +16,5 @@ WITH o, collect(l) AS leads
 RETURN o.key AS subject_key, 'Organization' AS subject_label, o.name AS subject_name,
        {leads: size(leads), words: [k IN $keywords WHERE any(l IN leads WHERE l.summary CONTAINS k)]} AS detail,
        [l IN leads | {record: 'Lead', key: l.key, text: l.source + ' ' + toString(l.received_on) + ' ' + l.summary,
-         src_file: l.src_file, src_row: l.src_row, src_sha256: l.src_sha256}] AS evidence
+         src_run: l.src_run, src_row: l.src_row}] AS evidence
 ORDER BY subject_key

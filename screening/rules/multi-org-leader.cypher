@@ -16,5 +16,5 @@ RETURN p.key AS subject_key, 'Person' AS subject_label, p.name AS subject_name,
        {orgs: size(led), names: [x IN led | x.o.name], roles: [x IN led | x.r.role]} AS detail,
        [x IN led | x.o.key] AS related,
        [x IN led | {record: 'LEADS', key: x.o.key, text: x.o.name + ' ' + coalesce(x.r.role, ''),
-         src_file: x.r.src_file, src_row: x.r.src_rows, src_sha256: x.r.src_sha256}] AS evidence
+         load_runs: x.r.load_runs, src_rows: x.r.src_rows}] AS evidence
 ORDER BY subject_key

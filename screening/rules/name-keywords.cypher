@@ -14,5 +14,5 @@ WITH o, [k IN $keywords WHERE o.name CONTAINS k OR any(a IN coalesce(o.aliases, 
 WHERE size(words) > 0
 RETURN o.key AS subject_key, 'Organization' AS subject_label, o.name AS subject_name,
        {words: words} AS detail,
-       [{record: 'Organization', key: o.key, text: o.name, src_file: o.src_file, src_row: o.src_row, src_sha256: o.src_sha256}] AS evidence
+       [{record: 'Organization', key: o.key, text: o.name, src_run: o.src_run, src_row: o.src_row}] AS evidence
 ORDER BY subject_key

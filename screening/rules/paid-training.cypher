@@ -16,5 +16,5 @@ WITH o, collect(e) AS events
 RETURN o.key AS subject_key, 'Organization' AS subject_label, o.name AS subject_name,
        {events: size(events), amount: reduce(s = 0.0, e IN events | s + e.amount)} AS detail,
        [e IN events | {record: 'Event', key: e.key, text: toString(e.date) + ' ' + e.name + ' ¥' + toString(e.amount),
-         src_file: e.src_file, src_row: e.src_row, src_sha256: e.src_sha256}] AS evidence
+         src_run: e.src_run, src_row: e.src_row}] AS evidence
 ORDER BY subject_key

@@ -16,8 +16,8 @@ WITH o, collect(e) AS events
 RETURN o.key AS subject_key, 'Organization' AS subject_label, o.name AS subject_name,
        {events: size(events), types: reduce(s = [], e IN events | CASE WHEN e.event_type IN s THEN s ELSE s + e.event_type END)} AS detail,
        [{record: 'Organization', key: o.key, text: '登记状态 筹备 ' + coalesce(toString(o.registered_on), ''),
-         src_file: o.src_file, src_row: o.src_row, src_sha256: o.src_sha256}] +
+         src_run: o.src_run, src_row: o.src_row}] +
        [e IN events[..$max_evidence] | {record: 'Event', key: e.key,
          text: toString(e.date) + ' ' + e.name + '（' + coalesce(e.event_type, '') + '）',
-         src_file: e.src_file, src_row: e.src_row, src_sha256: e.src_sha256}] AS evidence
+         src_run: e.src_run, src_row: e.src_row}] AS evidence
 ORDER BY subject_key

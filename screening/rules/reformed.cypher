@@ -17,8 +17,8 @@ WHERE size(shared) >= $min_shared_leaders OR EXISTS { (old)-[:REFORMED_AS]->(new
 RETURN new.key AS subject_key, 'Organization' AS subject_label, new.name AS subject_name,
        {old_key: old.key, old_name: old.name, revoked_on: old.revoked_on, shared: size(shared)} AS detail,
        [{record: 'Organization', key: old.key, text: old.name + ' ' + old.status + ' ' + toString(old.revoked_on),
-         src_file: old.src_file, src_row: old.src_row, src_sha256: old.src_sha256}] +
+         src_run: old.src_run, src_row: old.src_row}] +
        [s IN shared | {record: 'LEADS', key: s.p.key,
          text: s.p.name + ' ' + coalesce(s.r.role, '') + ' ' + coalesce(toString(s.r.since), ''),
-         src_file: s.r.src_file, src_row: s.r.src_rows, src_sha256: s.r.src_sha256}] AS evidence
+         load_runs: s.r.load_runs, src_rows: s.r.src_rows}] AS evidence
 ORDER BY subject_key

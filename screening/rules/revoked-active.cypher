@@ -35,13 +35,13 @@ RETURN o.key AS subject_key, 'Organization' AS subject_label, o.name AS subject_
        {status: o.status, revoked_on: o.revoked_on, events: size(events), transfers: size(transfers),
         amount: amount, joins: size(joins)} AS detail,
        [{record: 'Organization', key: o.key, text: '登记状态 ' + o.status + ' ' + toString(o.revoked_on),
-         src_file: o.src_file, src_row: o.src_row, src_sha256: o.src_sha256}] +
+         src_run: o.src_run, src_row: o.src_row}] +
        [e IN events[..$max_evidence] | {record: 'Event', key: e.key,
-         text: toString(e.date) + ' ' + e.name, src_file: e.src_file, src_row: e.src_row, src_sha256: e.src_sha256}] +
+         text: toString(e.date) + ' ' + e.name, src_run: e.src_run, src_row: e.src_row}] +
        [t IN transfers[..$max_evidence] | {record: 'TRANSFER', key: t.tx_key,
          text: toString(date(t.time)) + ' ¥' + toString(t.amount) + ' ' + coalesce(t.memo, ''),
-         src_file: t.src_file, src_row: t.src_rows, src_sha256: t.src_sha256}] +
+         load_runs: t.load_runs, src_rows: t.src_rows}] +
        [j IN joins[..$max_evidence] | {record: type(j.r), key: j.p.key,
          text: j.p.name + ' ' + coalesce(j.r.role, '成员') + ' ' + toString(coalesce(j.r.since, j.r.joined_on)),
-         src_file: j.r.src_file, src_row: j.r.src_rows, src_sha256: j.r.src_sha256}] AS evidence
+         load_runs: j.r.load_runs, src_rows: j.r.src_rows}] AS evidence
 ORDER BY subject_key

@@ -39,5 +39,5 @@ RETURN o.key AS subject_key, 'Organization' AS subject_label, o.name AS subject_
         much_money: amount >= $min_amount} AS detail,
        [e IN events[..$max_evidence] | {record: 'Event', key: e.key,
          text: toString(e.date) + ' ' + e.name + ' ' + coalesce(toString(e.participants), '?') + '人 ¥' + coalesce(toString(e.amount), '0'),
-         src_file: e.src_file, src_row: e.src_row, src_sha256: e.src_sha256}] AS evidence
+         src_run: e.src_run, src_row: e.src_row}] AS evidence
 ORDER BY subject_key

@@ -32,11 +32,11 @@ WHERE leaders + members + size(events) + size(leads) >= $min_activity
 RETURN o.key AS subject_key, 'Organization' AS subject_label, o.name AS subject_name,
        {leaders: leaders, members: members, events: size(events), leads: size(leads)} AS detail,
        [{record: 'Organization', key: o.key, text: '登记信息中无此组织 no registry record; first seen here',
-         src_file: o.src_file, src_row: o.src_row, src_sha256: o.src_sha256}] +
+         src_run: o.src_run, src_row: o.src_row}] +
        [e IN events[..$max_evidence] | {record: 'Event', key: e.key,
          text: toString(e.date) + ' ' + e.name + ' (' + coalesce(toString(e.participants), '?') + '人)',
-         src_file: e.src_file, src_row: e.src_row, src_sha256: e.src_sha256}] +
+         src_run: e.src_run, src_row: e.src_row}] +
        [l IN leads[..$max_evidence] | {record: 'Lead', key: l.key,
          text: l.source + ' ' + toString(l.received_on) + ' ' + coalesce(l.summary, ''),
-         src_file: l.src_file, src_row: l.src_row, src_sha256: l.src_sha256}] AS evidence
+         src_run: l.src_run, src_row: l.src_row}] AS evidence
 ORDER BY subject_key
