@@ -396,8 +396,7 @@ class GraphWriter:
         query = create_transfer_columns_cypher(columns.source_label, columns.target_label, columns.prop_names,
                                                columns.temporal, self._column_provenance())
         params = {"keys": columns.keys, "sources": columns.sources, "targets": columns.targets,
-                  "rows": columns.refs(), "file": self.prov.file, "sha": self.prov.sha256, "run": self.prov.run_key,
-                  "short": self.prov.short}
+                  "rows": columns.refs(), "run": self.prov.run_key}
         for j, name in enumerate(columns.prop_names):
             params[f"p{j}"] = columns.props[name]
         written = tx.run(query, params).single()["written"]
@@ -407,8 +406,7 @@ class GraphWriter:
     @staticmethod
     def _column_provenance() -> str:
         """The provenance a new transfer gets (as :meth:`_new_rel`), from the columns."""
-        return ("r.src_file = [$file], r.src_sha256 = [$sha], "
-                "r.src_rows = [row IN $rows[i] | $short + ':' + toString(row)], r.load_runs = [$run]")
+        return "r.load_runs = [row IN $rows[i] | $run], r.src_rows = $rows[i]"
 
     # ---------------------------------------------------------------- batching
 

@@ -122,7 +122,17 @@ def test_unexpected_failure_marks_the_run_failed_then_retry_equals_clean_load(ba
             raise RuntimeError("simulated defect")
         return apply(self, row_number, raw, found, scope)
 
+    from loaders.columnar import StatementPlan
+
+    apply_chunk = StatementPlan.apply_chunk
+
+    def failing_chunk(self, chunk, found, scope):   # the column-wise path meets the same defect
+        if any(row_number == 6001 for row_number, _ in chunk):
+            raise RuntimeError("simulated defect")
+        return apply_chunk(self, chunk, found, scope)
+
     monkeypatch.setattr(Mapping, "apply", failing)
+    monkeypatch.setattr(StatementPlan, "apply_chunk", failing_chunk)
     monkeypatch.setenv("NEO4J_URI", neo4j_server.uri)
     monkeypatch.setenv("NEO4J_PASSWORD", neo4j_server.password())
     import argparse
@@ -143,6 +153,7 @@ def test_unexpected_failure_marks_the_run_failed_then_retry_equals_clean_load(ba
     assert "FAILED" in text and "simulated defect" in text and "Traceback" not in text
 
     monkeypatch.setattr(Mapping, "apply", apply)
+    monkeypatch.setattr(StatementPlan, "apply_chunk", apply_chunk)
     retry = load_file(clean_db, bank_file, report_dir=tmp_path / "r2", chunk_rows=500)
     assert retry.status == "loaded" and retry.loaded == reference.loaded
     assert fingerprint(clean_db) == expected
