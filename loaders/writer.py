@@ -182,19 +182,21 @@ EXISTING_TRANSFER_KEYS = "UNWIND $keys AS k MATCH ()-[r:TRANSFER {tx_key: k}]->(
 
 
 def create_transfer_columns_cypher(source: str, target: str, prop_names: tuple[str, ...],
-                                   temporal: frozenset[str], provenance: str) -> str:
+                                   temporal: frozenset[str], provenance: dict[str, str]) -> str:
     """New transfers from flat parallel lists ($keys, $sources, $targets, $rows: the rows of
     the lines that showed each, and one list $p<j> per property): one statement for a
-    chunk, no parameter map per row. Returns
-    how many were written, which must be all of them (both ends are written first)."""
-    sets = []
+    chunk, no parameter map per row, the properties in the CREATE itself (a null one is
+    simply not stored). Returns how many were written, which must be all of them (both
+    ends are written first)."""
+    props = [f"tx_key: $keys[i]"]
     for j, name in enumerate(prop_names):
         ref = f"$p{j}[i]"
-        sets.append(f"r.`{name}` = " + (f"localdatetime({ref})" if name in temporal else ref))
+        props.append(f"`{name}`: " + (f"localdatetime({ref})" if name in temporal else ref))
+    props.extend(f"`{name}`: {expression}" for name, expression in provenance.items())
     return (f"UNWIND range(0, size($keys) - 1) AS i "
             f"MATCH (a:{source} {{{schema.NODE_BY_LABEL[source].key}: $sources[i]}}) "
             f"MATCH (b:{target} {{{schema.NODE_BY_LABEL[target].key}: $targets[i]}}) "
-            f"CREATE (a)-[r:TRANSFER]->(b) SET r.tx_key = $keys[i], {', '.join(sets)}, {provenance} "
+            f"CREATE (a)-[r:TRANSFER {{{', '.join(props)}}}]->(b) "
             f"RETURN count(r) AS written")
 
 
@@ -404,9 +406,9 @@ class GraphWriter:
             raise RuntimeError(f"{len(columns) - written} of {len(columns)} transfers found no account to attach to")
 
     @staticmethod
-    def _column_provenance() -> str:
+    def _column_provenance() -> dict[str, str]:
         """The provenance a new transfer gets (as :meth:`_new_rel`), from the columns."""
-        return "r.load_runs = [row IN $rows[i] | $run], r.src_rows = $rows[i]"
+        return {"load_runs": "[row IN $rows[i] | $run]", "src_rows": "$rows[i]"}
 
     # ---------------------------------------------------------------- batching
 
