@@ -17,7 +17,6 @@ RSS. The file is UTF-8 (or a demo case's GBK statements with ``--demo``).
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import statistics
 import subprocess
@@ -25,6 +24,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -74,44 +75,48 @@ with connect(settings, start_local=False) as db, open(path, encoding=sys.argv[5]
             flush()
     if rows:
         flush()
-print(n - 1, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(n - 1, time.perf_counter() - start)
 ''' % BATCH
 
 
-def run_orgtrace(csv_path: Path, server: LocalServer, work: Path) -> tuple[float, float]:
-    """(seconds, peak MB) of `cli.py load` as a child process (peak RSS read with /usr/bin/time)."""
+def run_orgtrace(csv_path: Path, server: LocalServer, work: Path, columnar: bool = True) -> tuple[float, float, float]:
+    """(seconds, peak MB, CPU seconds) of `cli.py load` as a child process; ``columnar``
+    False: the row-by-row reference path (ORGTRACE_COLUMNAR_LOAD=0)."""
     cmd = [sys.executable, str(ROOT / "cli.py"), "load", str(csv_path), "--kind", "bank", "--report-dir",
            str(work / "reports"), "--data-dir", str(server.data_dir), "--bolt-port", str(server.bolt_port)]
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", _WITH_PEAK, *cmd], capture_output=True, text=True,
-                          env={**os.environ, "ORGTRACE_DATA_DIR": str(server.data_dir)})
+                          env={**os.environ, "ORGTRACE_DATA_DIR": str(server.data_dir),
+                               "ORGTRACE_COLUMNAR_LOAD": "1" if columnar else "0"})
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
-    return elapsed, float(proc.stdout.strip().splitlines()[-1])
+    peak, cpu = proc.stdout.strip().splitlines()[-1].split()
+    return elapsed, float(peak), float(cpu)
 
 
 # Runs a command and prints its peak RSS (MB) last: each loader's memory measured alone.
 _WITH_PEAK = """
 import resource, subprocess, sys
-proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+proc = subprocess.run(sys.argv[1:], capture_output=True, text=True, stdin=sys.stdin)
 sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-2000:])
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 sys.exit(proc.returncode)
 """
 
 
-def run_hand(csv_path: Path, server: LocalServer, encoding: str) -> tuple[float, float, int]:
-    """(seconds, peak MB, rows) of the hand-written loader, timed as a whole process like ours."""
+def run_hand(csv_path: Path, server: LocalServer, encoding: str) -> tuple[float, float, float]:
+    """(seconds, peak MB, CPU seconds) of the hand-written loader, timed as a whole process like ours."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", HAND_LOADER, str(csv_path), str(server.data_dir),
-                           str(server.bolt_port), str(ROOT), encoding], input=UNWIND,
+    proc = subprocess.run([sys.executable, "-c", _WITH_PEAK, sys.executable, "-c", HAND_LOADER, str(csv_path),
+                           str(server.data_dir), str(server.bolt_port), str(ROOT), encoding], input=UNWIND,
                           capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
     elapsed = time.perf_counter() - start
-    rows, _, peak = proc.stdout.split()
-    return elapsed, float(peak), int(rows)
+    peak, cpu = proc.stdout.strip().splitlines()[-1].split()
+    return elapsed, float(peak), float(cpu)
 
 
 def main() -> None:
@@ -120,6 +125,8 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--demo", type=Path, help="a demo case folder: its bank statements are the file")
+    parser.add_argument("--reference", action="store_true",
+                        help="also load with the row-by-row reference path (ORGTRACE_COLUMNAR_LOAD=0)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="orgtrace-bench-unwind-"))
@@ -133,38 +140,54 @@ def main() -> None:
     settings = load_settings().with_local_server(data_dir=work / "neo4j", bolt_port=free_port())
     server = LocalServer(settings)
     server.start()
-    ours, hand, ours_mb, hand_mb = [], [], [], []
+    names = ["orgtrace", "hand"] + (["row-wise"] if args.reference else [])
+    rates = {name: [] for name in names}
+    peaks = {name: [] for name in names}
+    client = {name: [] for name in names}
+    server_cpu = {name: [] for name in names}
     try:
+        java = psutil.Process(server.pid())
         with connect(settings, start_local=False) as db:
             admin.init_db(db)
             for attempt in range(args.repeat):
-                for name in ("orgtrace", "hand") if attempt % 2 == 0 else ("hand", "orgtrace"):
+                order = names[attempt % len(names):] + names[:attempt % len(names)]   # alternate who goes first
+                for name in order:
                     admin.wipe(db)
                     admin.init_db(db)
-                    if name == "orgtrace":
-                        seconds, peak = run_orgtrace(csv_path, server, work)
-                        ours.append(rows / seconds)
-                        ours_mb.append(peak)
+                    before = java.cpu_times()
+                    if name == "hand":
+                        seconds, peak, cpu = run_hand(csv_path, server, encoding)
                     else:
-                        seconds, peak, _ = run_hand(csv_path, server, encoding)
-                        hand.append(rows / seconds)
-                        hand_mb.append(peak)
+                        seconds, peak, cpu = run_orgtrace(csv_path, server, work, columnar=name == "orgtrace")
+                    after = java.cpu_times()
+                    spent = after.user - before.user + after.system - before.system
+                    rates[name].append(rows / seconds)
+                    peaks[name].append(peak)
+                    client[name].append(cpu)
+                    server_cpu[name].append(spent)
                     print(f"run {attempt + 1} {name:<9} {seconds:7.1f} s {rows / seconds:10,.0f} rows/s "
-                          f"peak {peak:,.0f} MB", flush=True)
+                          f"peak {peak:,.0f} MB  CPU: loader {cpu:5.1f} s, server {spent:5.1f} s  "
+                          f"(load {os.getloadavg()[0]:.1f})", flush=True)
     finally:
         server.stop()
-    ours_rate, hand_rate = statistics.median(ours), statistics.median(hand)
+    median = statistics.median
     print()
-    print("| measure | value |")
-    print("|---|---|")
-    print(f"| file | {rows:,} statement lines ({csv_path.name}, {encoding}) |")
-    print(f"| OrgTrace `cli.py load --kind bank`, median of {len(ours)} | {ours_rate:,.0f} rows/s, "
-          f"peak {max(ours_mb):,.0f} MB |")
-    print(f"| hand-written UNWIND loader, median of {len(hand)} | {hand_rate:,.0f} rows/s, "
-          f"peak {max(hand_mb):,.0f} MB |")
-    print(f"| ratio OrgTrace / hand-written | {ours_rate / hand_rate:.2f}x |")
+    print("| loader | rows/s (median) | peak RSS | loader CPU s (median) | server CPU s (median) |")
+    print("|---|---|---|---|---|")
+    labels = {"orgtrace": "OrgTrace `cli.py load --kind bank` (columnar)", "hand": "hand-written UNWIND loader",
+              "row-wise": "OrgTrace, row-by-row reference (`ORGTRACE_COLUMNAR_LOAD=0`)"}
+    for name in names:
+        print(f"| {labels[name]} | {median(rates[name]):,.0f} | {max(peaks[name]):,.0f} MB | "
+              f"{median(client[name]):.1f} | {median(server_cpu[name]):.1f} |")
+    print(f"\nfile: {rows:,} statement lines ({csv_path.name}, {encoding}); {len(rates['hand'])} runs each")
+    print(f"ratio OrgTrace / hand-written (rows/s medians): {median(rates['orgtrace']) / median(rates['hand']):.2f}x")
+    total = {name: median(client[name]) + median(server_cpu[name]) for name in names}
+    print(f"ratio of CPU seconds, hand-written / OrgTrace (loader + server): {total['hand'] / total['orgtrace']:.2f}x")
+    if args.reference:
+        print(f"ratio columnar / row-wise (rows/s medians): {median(rates['orgtrace']) / median(rates['row-wise']):.2f}x")
     source = f"--demo {args.demo}" if args.demo else f"--rows {args.rows} --accounts {args.accounts}"
-    print(f"\ncommand: python -m bench.bench_vs_unwind {source} --repeat {args.repeat}")
+    print(f"\ncommand: python -m bench.bench_vs_unwind {source} --repeat {args.repeat}"
+          f"{' --reference' if args.reference else ''}")
 
 
 if __name__ == "__main__":

@@ -28,11 +28,10 @@ and ``transfers`` kinds do; any other mapping loads row by row, as before.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from loaders import clean, keys
+from loaders import keys
 from loaders.mapping import (_FORMULA_START, _SIMPLE_AMOUNT, _SIMPLE_DATETIME, EMPTY, MAX_FIELD_CHARS, Mapping,
                              Reject, Values, _datetime, rule_account, rule_party, rule_person)
 from loaders.read import EXTRA_KEY, WARNINGS_KEY

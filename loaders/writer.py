@@ -188,7 +188,7 @@ def create_transfer_columns_cypher(source: str, target: str, prop_names: tuple[s
     chunk, no parameter map per row, the properties in the CREATE itself (a null one is
     simply not stored). Returns how many were written, which must be all of them (both
     ends are written first)."""
-    props = [f"tx_key: $keys[i]"]
+    props = ["tx_key: $keys[i]"]
     for j, name in enumerate(prop_names):
         ref = f"$p{j}[i]"
         props.append(f"`{name}`: " + (f"localdatetime({ref})" if name in temporal else ref))

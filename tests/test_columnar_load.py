@@ -158,3 +158,12 @@ def test_reload_is_idempotent_on_the_columnar_path(clean_db, tmp_path):
     again = load_file(clean_db, path, kind="bank", report_dir=tmp_path / "b", chunk_rows=50, columnar=True)
     assert (first.status, again.status) == ("loaded", "loaded")
     assert fingerprint(clean_db) == once
+
+
+def test_the_setting_turns_the_columnar_path_off():
+    from core.settings import VARIABLES, load_settings
+
+    assert "ORGTRACE_COLUMNAR_LOAD" in VARIABLES
+    assert load_settings({}).columnar_load is True
+    assert load_settings({"ORGTRACE_COLUMNAR_LOAD": "0"}).columnar_load is False
+    assert load_settings({"ORGTRACE_COLUMNAR_LOAD": "off"}).columnar_load is False
