@@ -13,6 +13,7 @@ Only :func:`run_all` writes; the others compute from the graph as it is.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -83,8 +84,10 @@ def analyse(db, scope: P.Scope | Iterable[str] | None = None, settings: dict | N
     timings["build"] = time.perf_counter() - t
     t = time.perf_counter()
     gs = settings["groups"]
+    eng = settings["engine"]
     found = G.find_groups(g2, min_weight=float(gs["min_link_weight"]), resolution=float(gs["resolution"]),
-                          seed=int(gs["seed"]), min_size=int(gs["min_group_size"]))
+                          seed=int(gs["seed"]), min_size=int(gs["min_group_size"]), engine=eng["engine"],
+                          min_nodes=int(eng["igraph_min_nodes"]))
     timings["groups"] = time.perf_counter() - t
     return Analysis(settings, snap, g1, g2, flows, found, timings)
 
@@ -121,8 +124,8 @@ def _org_money(a: Analysis) -> dict[str, tuple[float, float]]:
             accounts.setdefault(org, set()).add(account)
     out = {}
     for org, accts in accounts.items():
-        out[org] = (sum(a.flows.get(x, {}).get("in", 0.0) for x in accts),
-                    sum(a.flows.get(x, {}).get("out", 0.0) for x in accts))
+        out[org] = (math.fsum(a.flows.get(x, {}).get("in", 0.0) for x in accts),
+                    math.fsum(a.flows.get(x, {}).get("out", 0.0) for x in accts))
     return out
 
 
