@@ -83,7 +83,8 @@ def controlled_accounts(money_holders: dict[str, list[str]], control: dict[str, 
     for holder, (controller, via) in control.items():
         for acct in money_holders.get(holder, ()):
             out[controller].append((acct, holder, via))
-    return {k: sorted(v, key=lambda t: (t[1] is not None, t[1] or "", t[0])) for k, v in out.items()}
+    return {k: v if len(v) == 1 else sorted(v, key=lambda t: (t[1] is not None, t[1] or "", t[0]))
+            for k, v in out.items()}
 
 
 def hub_scores(people_org: nx.Graph, *, accounts_of: dict[str, list[tuple[str, str | None, str | None]]],
@@ -142,7 +143,9 @@ def hub_scores(people_org: nx.Graph, *, accounts_of: dict[str, list[tuple[str, s
     suspect_weights = {k: float(v) for k, v in hs["suspect_weights"].items()}
     bonus = float(hs["blacklist_bonus"])
     recs = []
-    adj, node_data = people_org.adj, people_org.nodes
+    # the adjacency dict itself (networkx's documented internal ``_adj``): its views cost a
+    # Python call per neighbour, which on 100,000 people is seconds
+    adj, node_data = people_org._adj, people_org.nodes
     org_nodes = {v for v, d in people_org.nodes(data=True) if d.get("label") == "Organization"}
     # the suspect reason of each organization, worked out once (not once per leader)
     top_reason: dict[str, str | None] = {}
@@ -193,11 +196,13 @@ def hub_scores(people_org: nx.Graph, *, accounts_of: dict[str, list[tuple[str, s
             suspect += bonus
         recs.append({
             "key": v, "label": data.get("label"), "name": data.get("name"),
-            "leadership": leadership, "suspect": suspect, "flagged_orgs": dict(sorted(flagged.items())),
+            "leadership": leadership, "suspect": suspect,
+            "flagged_orgs": dict(sorted(flagged.items())) if flagged else {},
             "degree": float(len(adj[v]) + (v in adj[v])), "pagerank": pr.get(v, 0.0),
             "betweenness": bc.get(v, 0.0), "money_in": money_in, "money_out": money_out,
             "payers": float(payer_count),
-            "orgs_led": orgs_led, "groups": sorted(groups), "relatives": relatives,
+            "orgs_led": orgs_led, "groups": sorted(groups) if len(groups) > 1 else list(groups),
+            "relatives": relatives,
             "own_accounts": own_count, "payer_count": payer_count,
             "money_in_total": round(money_in, 2), "money_out_total": round(money_out, 2),
             "blacklisted": black,

@@ -29,7 +29,9 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Iterable, Iterator
 
 import networkx as nx
@@ -85,12 +87,13 @@ MATCH (h)-[:HOLDS]->(a:BankAccount) WHERE $keys IS NULL OR h.key IN $keys OR a.k
 RETURN collect([a.key, h.key, labels(h)[0], h.name]) AS rows
 """
 #: Transfers aggregated per ordered pair of accounts in the database (total and count: what
-#: the hub figures and the collection accounts need)...
+#: the hub figures and the collection accounts need), as four parallel lists (none of the
+#: values can be null, so the lists stay aligned)...
 Q_FLOWS = """
 MATCH (a:BankAccount)-[t:TRANSFER]->(b:BankAccount)
 WHERE $keys IS NULL OR a.key IN $keys OR b.key IN $keys
 WITH a, b, sum(t.amount) AS total, count(t) AS n
-RETURN collect([a.key, b.key, total, n]) AS rows
+RETURN collect(a.key) AS a, collect(b.key) AS b, collect(total) AS total, collect(n) AS n
 """
 #: ... and with the first and last time (for the money graph, :func:`money_graph`).
 Q_FLOWS_TIMES = """
@@ -132,9 +135,13 @@ def _stream(db, cypher: str, params: dict[str, Any]) -> Iterator[tuple]:
 
 def _rows(db, cypher: str, params: dict[str, Any]) -> list:
     """The rows of a query that returns them as one list (``RETURN collect([...]) AS rows``)."""
+    return _columns(db, cypher, params)[0]
+
+
+def _columns(db, cypher: str, params: dict[str, Any]) -> list[list]:
+    """The values of a query's one record (each a list: a column)."""
     with db.driver.session(database=db.database, default_access_mode="READ") as session:
-        record = session.run(cypher, params).single(strict=True)
-        return record[0]
+        return session.run(cypher, params).single(strict=True).values()
 
 
 # ---- what is pulled -------------------------------------------------------------------------
@@ -156,7 +163,9 @@ class Snapshot:
     identified, blacklisted}; ``rels``: (a, a_label, a_name, type, b, b_label, b_name, role);
     ``contacts``: (party key, 'phone'|'address', item key, text); ``holds``: account -> (holder,
     label, name) -- the first holder when several hold it, the others in ``joint_holders``
-    as (account, holder); ``flows``: (from account, to account, total, count, first, last).
+    as (account, holder); ``flows``: (from account, to account, total, count, first, last)
+    per ordered pair of accounts, in no particular order (first and last time are None
+    unless pulled with ``flow_times``).
     """
 
     orgs: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -207,6 +216,31 @@ def pull(db, scope: Scope | Iterable[str] | None = None, settings: dict | None =
     """
     settings = settings or analytics_settings()
     keys = scope_keys(db, scope)
+    # the money (the one heavy query: every transfer, aggregated in the database) is read in a
+    # second session while this one reads the rest: the server answers both at once
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        money = pool.submit(pull_flows, db, keys, flow_times)
+        snap = _pull_parties(db, keys, settings)
+        snap.flows = money.result()
+    return snap
+
+
+def pull_flows(db, keys: list[str] | None, flow_times: bool = False) -> list[tuple]:
+    """The transfers aggregated per ordered pair of accounts (:attr:`Snapshot.flows`), those
+    of the scoped accounts when ``keys`` is given, in no particular order: what is computed
+    from them does not depend on their order (sets, exact sums with math.fsum; the money
+    graph sorts them itself)."""
+    p = {"keys": keys}
+    if flow_times:
+        return [tuple(row) for row in _rows(db, Q_FLOWS_TIMES, p)]
+    src, dst, total, count = _columns(db, Q_FLOWS, p)
+    return list(zip(src, dst, total, count, repeat(None), repeat(None)))
+
+
+def _pull_parties(db, keys: list[str] | None, settings: dict) -> Snapshot:
+    """Everything but the flows, sorted: the database returns rows in no fixed order; sorted,
+    every graph is built in the same order and every result (Louvain's seeded moves, float
+    sums) is the same run after run."""
     p = {"keys": keys}
     snap = Snapshot()
     for key, name, status, reg, rev, black in _rows(db, Q_ORGS, p):
@@ -227,11 +261,6 @@ def pull(db, scope: Scope | Iterable[str] | None = None, settings: dict | None =
             snap.joint_holders.append((account, holder))
         else:
             snap.holds[account] = (holder, label, name or holder)
-    snap.flows = _rows(db, Q_FLOWS_TIMES if flow_times else Q_FLOWS, p)
-    # the database returns rows in no fixed order; sorted, every graph is built in the same
-    # order and every result (Louvain's seeded moves, float sums) is the same run after run.
-    # The flows stay unsorted: what is computed from them does not depend on their order
-    # (sets, exact sums with math.fsum; the money graph sorts them itself).
     snap.orgs = dict(sorted(snap.orgs.items()))
     snap.people = dict(sorted(snap.people.items()))
     snap.rels.sort(key=lambda r: (r[3], r[0], r[4], r[7] or ""))
@@ -280,20 +309,24 @@ def people_org_graph(snap: Snapshot, settings: dict | None = None) -> nx.Graph:
                 e[2].add(role)
     g = nx.Graph(name="people_org")
     g.add_nodes_from((k, {"label": lab, "name": nm}) for k, (lab, nm) in nodes.items())
-    g.add_edges_from((a, b, {"weight": w, "types": sorted(types), **({"roles": sorted(roles)} if roles else {})})
+    g.add_edges_from((a, b, {"weight": w, "types": sorted(types) if len(types) > 1 else list(types),
+                             **({"roles": sorted(roles)} if roles else {})})
                      for (a, b), (w, types, roles) in edges.items())
     return g
 
 
-def collectors(snap: Snapshot, settings: dict | None = None) -> dict[str, dict[str, int]]:
+def collectors(snap: Snapshot, settings: dict | None = None,
+               flows: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, int]]:
     """Accounts that collect for an organization: account -> {org key: paying members}.
 
     An account collects for an organization when at least ``collector_min_payers`` of its
     members (MEMBER_OF) paid into it from accounts they hold, and they are at least
     ``collector_min_share`` of all the accounts paying into it (a shop's or a company's
-    account, paid by half the city, collects for no one).
+    account, paid by half the city, collects for no one). ``flows``: :func:`account_flows`
+    of the snapshot when already computed (it gives all the accounts paying in).
     """
     settings = settings or analytics_settings()
+    flows = account_flows(snap) if flows is None else flows
     min_payers = int(settings["org_org"]["collector_min_payers"])
     min_share = float(settings["org_org"]["collector_min_share"])
     member_orgs: dict[str, set[str]] = defaultdict(set)
@@ -301,23 +334,22 @@ def collectors(snap: Snapshot, settings: dict | None = None) -> dict[str, dict[s
         if rel_type == "MEMBER_OF" and al == "Person" and bl == "Organization":
             member_orgs[a].add(b)
     # the organizations whose members hold each account (only accounts of members)
-    account_orgs = {acct: member_orgs[h[0]] for acct, h in snap.holds.items() if h[0] in member_orgs}
+    orgs_of = {acct: member_orgs[h[0]] for acct, h in snap.holds.items() if h[0] in member_orgs}.get
     payers: dict[tuple[str, str], set[str]] = defaultdict(set)
-    all_payers: dict[str, set[str]] = defaultdict(set)
-    for src, dst, *_ in snap.flows:
-        if src == dst:
-            continue
-        all_payers[dst].add(src)
-        for org in account_orgs.get(src, ()):
-            payers[(dst, org)].add(src)
+    for src, dst, _, _, _, _ in snap.flows:
+        orgs = orgs_of(src)
+        if orgs and src != dst:
+            for org in orgs:
+                payers[(dst, org)].add(src)
     out: dict[str, dict[str, int]] = defaultdict(dict)
     for (account, org), who in payers.items():
-        if len(who) >= min_payers and len(who) >= min_share * len(all_payers[account]):
+        if len(who) >= min_payers and len(who) >= min_share * len(flows[account]["payers"]):
             out[account][org] = len(who)
     return dict(out)
 
 
-def org_org_graph(snap: Snapshot, settings: dict | None = None) -> nx.Graph:
+def org_org_graph(snap: Snapshot, settings: dict | None = None,
+                  flows: dict[str, dict[str, Any]] | None = None) -> nx.Graph:
     """Projection 2: organizations linked by shared leaders, phones, addresses, accounts.
 
     * leader: a person who LEADS both (or holds another leading role from
@@ -327,7 +359,8 @@ def org_org_graph(snap: Snapshot, settings: dict | None = None) -> nx.Graph:
     * phone / address: the organization's own, or those of its leaders, where the two
       organizations reach it through different people (a leader they share already counts);
       an address used by more than ``max_orgs_per_address`` organizations is ignored;
-    * account: held by the organization or collecting for it (:func:`collectors`).
+    * account: held by the organization or collecting for it (:func:`collectors`; ``flows``
+      is :func:`account_flows` of the snapshot when already computed).
 
     Edge ``weight`` = sum over shared items of the kind's weight; ``shared`` = {kind: sorted
     item texts}. Nodes carry ``name``, ``status``, ``registered_on``, ``revoked_on``.
@@ -364,7 +397,7 @@ def org_org_graph(snap: Snapshot, settings: dict | None = None) -> nx.Graph:
         if holder in g:
             reach[("account", account)][holder].add(holder)
             text_of[("account", account)] = account
-    for account, orgs in collectors(snap, settings).items():
+    for account, orgs in collectors(snap, settings, flows).items():
         for org in orgs:
             if org in g:
                 reach[("account", account)][org].add(account)
@@ -464,9 +497,7 @@ def money_graph(snap: Snapshot) -> nx.DiGraph:
         g.nodes[key]["accounts"].add(account)
         return key
 
-    for flow in sorted(snap.flows, key=lambda f: (f[0], f[1])):
-        src, dst, total, count = flow[:4]
-        first, last = (flow[4], flow[5]) if len(flow) > 4 else (None, None)
+    for src, dst, total, count, first, last in sorted(snap.flows, key=lambda f: (f[0], f[1])):
         a, b = node(src), node(dst)
         if g.has_edge(a, b):
             e = g.edges[a, b]
@@ -485,20 +516,19 @@ def money_graph(snap: Snapshot) -> nx.DiGraph:
 
 
 def account_flows(snap: Snapshot) -> dict[str, dict[str, Any]]:
-    """Per account: money in and out (exact sums, whatever the order of the flows) and the
-    distinct accounts paying in / paid out to; accounts in key order."""
+    """Per account that moved money (to another account): money in and out (exact sums,
+    whatever the order of the flows) and the distinct accounts paying in (``payers``);
+    accounts in key order."""
     ins: dict[str, list[float]] = defaultdict(list)
     outs: dict[str, list[float]] = defaultdict(list)
     payers: dict[str, set[str]] = defaultdict(set)
-    payees: dict[str, set[str]] = defaultdict(set)
-    for src, dst, total, *_ in snap.flows:
-        if src == dst:
-            continue
-        amount = float(total or 0)
-        ins[dst].append(amount)
-        payers[dst].add(src)
-        outs[src].append(amount)
-        payees[src].add(dst)
+    for src, dst, total, _, _, _ in snap.flows:
+        if src != dst:
+            amount = total or 0.0
+            ins[dst].append(amount)
+            payers[dst].add(src)
+            outs[src].append(amount)
+    no_payers: frozenset = frozenset()
     return {acct: {"in": math.fsum(ins.get(acct, ())), "out": math.fsum(outs.get(acct, ())),
-                   "payers": payers.get(acct, set()), "payees": payees.get(acct, set())}
+                   "payers": payers.get(acct, no_payers)}
             for acct in sorted(ins.keys() | outs.keys())}
