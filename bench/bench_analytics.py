@@ -70,12 +70,15 @@ class PeakRSS:
 
 
 def timed(fn, repeat: int):
+    """Median seconds, peak MB and the result of ``fn``, run as `analyze run` runs it (the
+    cyclic garbage collector paused: analytics.api.without_cyclic_gc)."""
     secs, peaks, out = [], [], None
     for _ in range(repeat):
+        out = None
         gc.collect()
         with PeakRSS() as m:
             t = time.perf_counter()
-            out = fn()
+            out = api.without_cyclic_gc(fn)()
             secs.append(time.perf_counter() - t)
         peaks.append(m.peak / 2**20)
     return statistics.median(secs), max(peaks), out
@@ -153,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run-repeat", type=int, default=3, help="runs of `analyze run` (median)")
     ap.add_argument("--skip-run", action="store_true", help="do not time `analyze run` (it writes back)")
     ap.add_argument("--skip-steps", action="store_true", help="only time `analyze run`")
+    ap.add_argument("--skip-money", action="store_true",
+                    help="skip the money graph (projection 3: not part of `analyze run`)")
     ap.add_argument("--ratio-sources", type=int, default=10,
                     help="sampled sources for the networkx/igraph betweenness comparison (networkx is slow)")
     ap.add_argument("--exact-max-nodes", type=int, default=5000,
@@ -185,16 +190,19 @@ def main(argv: list[str] | None = None) -> int:
             s, mb, g1 = timed(lambda: P.people_org_graph(snap, settings), args.repeat)
             rec(f"build people-organizations graph ({g1.number_of_nodes():,} n, {g1.number_of_edges():,} e)",
                 "networkx", s, mb)
-            s, mb, g2 = timed(lambda: P.org_org_graph(snap, settings), args.repeat)
-            rec(f"build organization-organization graph ({g2.number_of_nodes():,} n, {g2.number_of_edges():,} e)",
-                "networkx", s, mb)
             s, mb, flows = timed(lambda: P.account_flows(snap), args.repeat)
             rec(f"money per account ({len(flows):,} accounts)", "-", s, mb)
-            s, mb, tsnap = timed(lambda: P.Snapshot(holds=snap.holds, flows=P.pull_flows(db, None, flow_times=True)), 1)
-            rec("pull of the account pairs with first/last time (money graph only)", "-", s, mb)
-            s, mb, g3 = timed(lambda: P.money_graph(tsnap), 1)
-            rec(f"build money graph ({g3.number_of_nodes():,} n, {g3.number_of_edges():,} e)", "networkx", s, mb)
-            del tsnap
+            s, mb, g2 = timed(lambda: P.org_org_graph(snap, settings, flows), args.repeat)
+            rec(f"build organization-organization graph ({g2.number_of_nodes():,} n, {g2.number_of_edges():,} e)",
+                "networkx", s, mb)
+            g3 = nx.DiGraph()
+            if not args.skip_money:
+                s, mb, tsnap = timed(lambda: P.Snapshot(holds=snap.holds,
+                                                        flows=P.pull_flows(db, None, flow_times=True)), 1)
+                rec("pull of the account pairs with first/last time (money graph only)", "-", s, mb)
+                s, mb, g3 = timed(lambda: P.money_graph(tsnap), 1)
+                rec(f"build money graph ({g3.number_of_nodes():,} n, {g3.number_of_edges():,} e)", "networkx", s, mb)
+                del tsnap
             sizes = {"people_org": (g1.number_of_nodes(), g1.number_of_edges()),
                      "org_org": (g2.number_of_nodes(), g2.number_of_edges()),
                      "money": (g3.number_of_nodes(), g3.number_of_edges()), "account pairs": (len(snap.flows), 0)}
@@ -206,20 +214,20 @@ def main(argv: list[str] | None = None) -> int:
             for eng in ("networkx", "igraph"):
                 s, mb, _ = timed(lambda: engine.pagerank(g1, alpha=alpha, engine=eng), args.repeat)
                 rec(f"PageRank people_org ({n1:,} n)", eng, s, mb)
-            gm = nx.Graph()
-            pairs: dict = {}
-            for u, v, d in g3.edges(data=True):
-                if u != v:
-                    k = (u, v) if (v, u) not in pairs else (v, u)
-                    pairs[k] = pairs.get(k, 0.0) + d["total"]
-            gm.add_edges_from((u, v, {"weight": w}) for (u, v), w in pairs.items())
-            for eng in ("networkx", "igraph"):
-                s, mb, _ = timed(lambda: engine.pagerank(gm, alpha=alpha, engine=eng), args.repeat)
-                rec(f"PageRank money graph as undirected ({gm.number_of_nodes():,} n), incl. conversion"
-                    if eng == "igraph" else f"PageRank money graph as undirected ({gm.number_of_nodes():,} n)",
-                    eng, s, mb)
-                engine._CONVERTED.pop(gm, None)
-            del gm, pairs
+            if not args.skip_money:
+                gm = nx.Graph()
+                pairs: dict = {}
+                for u, v, d in g3.edges(data=True):
+                    if u != v:
+                        k = (u, v) if (v, u) not in pairs else (v, u)
+                        pairs[k] = pairs.get(k, 0.0) + d["total"]
+                gm.add_edges_from((u, v, {"weight": w}) for (u, v), w in pairs.items())
+                step = f"PageRank money graph as undirected ({gm.number_of_nodes():,} n), igraph incl. conversion"
+                for eng in ("networkx", "igraph"):
+                    s, mb, _ = timed(lambda: (engine._CONVERTED.pop(gm, None),
+                                              engine.pagerank(gm, alpha=alpha, engine=eng))[1], args.repeat)
+                    rec(step, eng, s, mb)
+                del gm, pairs
             k = min(int(settings["hubs"]["betweenness_samples"]), n1)
             seed = int(settings["hubs"]["seed"])
             kr = min(args.ratio_sources, n1)
