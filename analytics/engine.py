@@ -1,7 +1,7 @@
 """Which engine computes the heavy algorithms: networkx always works; python-igraph (C),
 when installed, computes betweenness, PageRank and Louvain communities on graphs from
-``engine.igraph_min_nodes`` nodes up -- measured about 50-100x faster on the demo's
-projections (BENCHMARKS.md).
+``engine.igraph_min_nodes`` nodes up -- betweenness and Louvain measured 20-130x faster on
+the demo's projections, PageRank about as fast (BENCHMARKS.md).
 
 networkx stays the interface: graphs come and results go as networkx graphs and
 ``{node: value}`` dicts (Louvain: a list of sets of nodes). For betweenness and PageRank both
@@ -15,6 +15,7 @@ agree where the answer is clear.
 from __future__ import annotations
 
 import random
+import threading
 import weakref
 
 import networkx as nx
@@ -128,12 +129,16 @@ def pagerank(g: nx.Graph, *, alpha: float = 0.85, engine: str = "auto", min_node
     return {v: values[i] for i, v in enumerate(nodes)}
 
 
+_IGRAPH_RNG = threading.Lock()
+
+
 def louvain(g: nx.Graph, *, weight: str = "weight", resolution: float = 1.0, seed: int = 42,
             engine: str = "auto", min_nodes: int = 500) -> list[set]:
     """Louvain communities of an undirected graph, seeded: networkx's
     ``louvain_communities`` or igraph's ``community_multilevel`` (the same method, in C; its
-    random node order drawn from ``random.Random(seed)``, the interpreter's own generator left
-    as it was). Communities are sets of nodes, largest first, ties by their smallest node.
+    random node order drawn from ``random.Random(seed)``; igraph's generator is the
+    interpreter's ``random`` again afterwards, and its state untouched). Communities are sets
+    of nodes, largest first, ties by their smallest node as text.
 
     Examples
     --------
@@ -149,11 +154,12 @@ def louvain(g: nx.Graph, *, weight: str = "weight", resolution: float = 1.0, see
         found = nx.community.louvain_communities(g, weight=weight, resolution=resolution, seed=seed)
     else:
         h, nodes, _ = _to_igraph(g, weight=weight)
-        _ig.set_random_number_generator(random.Random(seed))
-        try:
-            membership = h.community_multilevel(weights="weight", resolution=resolution).membership
-        finally:
-            _ig.set_random_number_generator(random)
+        with _IGRAPH_RNG:       # igraph's generator is global: one seeded run at a time
+            _ig.set_random_number_generator(random.Random(seed))
+            try:
+                membership = h.community_multilevel(weights="weight", resolution=resolution).membership
+            finally:
+                _ig.set_random_number_generator(random)
         parts: dict[int, set] = {}
         for v, c in zip(nodes, membership):
             parts.setdefault(c, set()).add(v)
