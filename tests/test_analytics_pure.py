@@ -239,3 +239,43 @@ def test_find_groups_is_the_same_with_igraph_above_the_threshold():
     # min_nodes 4: the 8-organization component goes to igraph
     assert groups.find_groups(g, min_weight=2.0, seed=1, engine="auto", min_nodes=4) == nx_found
     assert [f["members"] for f in nx_found] == [["a", "b", "c", "d"], ["w", "x", "y", "z"]]
+
+
+def test_results_do_not_depend_on_the_order_of_the_flows(settings):
+    # the database returns the account pairs in no fixed order and they are not sorted
+    import random
+
+    s = _snap()
+    s.flows += [(f"m{i}", "r", 0.1 * i, 1, None, None) for i in range(1, 7)]   # sums that round
+    ref_flows, ref_coll = P.account_flows(s), P.collectors(s, settings)
+    for seed in range(5):
+        random.Random(seed).shuffle(s.flows)
+        assert P.account_flows(s) == ref_flows
+        assert P.collectors(s, settings) == ref_coll
+        assert P.collectors(s, settings, P.account_flows(s)) == ref_coll
+    assert list(ref_flows) == sorted(ref_flows)
+    assert ref_flows["r"]["in"] == pytest.approx(2.1) and ref_flows["r"]["payers"] == {f"m{i}" for i in range(1, 7)}
+
+
+def test_the_analysis_pauses_the_cyclic_collector_and_restores_it():
+    import gc
+
+    from analytics import api
+
+    seen = []
+    wrapped = api.without_cyclic_gc(lambda: seen.append(gc.isenabled()))
+    assert gc.isenabled()
+    wrapped()
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        wrapped()                       # left disabled by the caller: stays disabled
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    def boom():
+        raise ValueError("x")
+    with pytest.raises(ValueError):
+        api.without_cyclic_gc(boom)()
+    assert gc.isenabled()
