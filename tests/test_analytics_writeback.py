@@ -49,3 +49,11 @@ def test_batches_cover_every_row(clean_db, monkeypatch):
     writeback.write_all(db, hubs=hubs, groups=[], pairs=[], at=dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
     got = {r["key"]: r["rank"] for r in db.read(PEOPLE)}
     assert got == {f"K{i}": i for i in range(1, 8)}
+
+
+def test_analyze_run_on_an_empty_graph_writes_nothing_and_says_so(clean_db):
+    from analytics import api
+
+    summary = api.run_all(clean_db)
+    assert (summary["people_ranked"], summary["groups"], summary["reformed_pairs"]) == (0, 0, 0)
+    assert summary["top"] == []
