@@ -2,7 +2,7 @@
 
     python -m bench.bench_analytics [--data-dir DIR --bolt-port N] [--repeat 3] [--run-repeat 3]
         [--skip-run] [--skip-steps] [--ratio-sources 10] [--exact-max-nodes 5000]
-        [--nx-louvain-timeout 600]
+        [--nx-louvain-timeout 600] [--pull-overlap K]
 
 Load the graph first, e.g. ``python cli.py demo --scale 50``. Prints Markdown tables:
 
@@ -162,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="sampled sources for the networkx/igraph betweenness comparison (networkx is slow)")
     ap.add_argument("--exact-max-nodes", type=int, default=5000,
                     help="largest projection on which exact betweenness is timed (igraph; networkx up to 3,000)")
+    ap.add_argument("--pull-overlap", type=int, default=0, metavar="K",
+                    help="K alternating runs of the pull as it is (the transfers in a second session) "
+                         "and of its queries one after the other")
     ap.add_argument("--nx-louvain-timeout", type=float, default=600,
                     help="seconds networkx's Louvain on the people-organizations projection may take")
     args = ap.parse_args(argv)
@@ -184,6 +187,18 @@ def main(argv: list[str] | None = None) -> int:
         total_nodes, total_rels = sum(labels.values()), sum(types.values())
         print(f"graph: {total_nodes:,} nodes, {total_rels:,} relationships", file=sys.stderr)
         sizes = {}
+        overlap: dict[str, list[float]] = {"second session": [], "one after the other": []}
+        if args.pull_overlap:
+            def one_by_one():
+                snap = P._pull_parties(db, P.scope_keys(db, None), settings)
+                snap.flows = P.pull_flows(db, None)
+                return snap
+            ways = [("second session", lambda: P.pull(db, None, settings)), ("one after the other", one_by_one)]
+            for i in range(args.pull_overlap):
+                for name, fn in (ways if i % 2 == 0 else ways[::-1]):
+                    s, _, _ = timed(fn, 1)
+                    overlap[name].append(s)
+                    print(f"  pull, {name}: {s:.2f} s, load {load1():.2f}", file=sys.stderr, flush=True)
         if not args.skip_steps:
             s, mb, snap = timed(lambda: P.pull(db, None, settings), args.repeat)
             rec(f"projection pull (Neo4j -> records; {len(snap.flows):,} account pairs)", "-", s, mb)
@@ -298,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"| {step} | {ratio:.1f}x |")
     for note in notes:
         print(note)
+    for name, secs in overlap.items():
+        if secs:
+            print(f"pull, {name}: " + ", ".join(f"{x:.2f}" for x in secs) + f" s (median {statistics.median(secs):.2f})")
     if runs:
         steps = sorted({k for r in runs for k in r["steps"]}, key=list(runs[0]["steps"]).index)
         print("\n`python cli.py analyze run --json`:\n")
