@@ -13,6 +13,9 @@ Only :func:`run_all` writes; the others compute from the graph as it is.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -21,6 +24,24 @@ import networkx as nx
 
 from analytics import groups as G, hubs as H, matches as M, projection as P, reformed as R
 from analytics.config import analytics_settings
+
+def without_cyclic_gc(fn):
+    """Run ``fn`` with Python's cyclic garbage collector paused (reference counting still
+    frees everything). A whole-graph analysis creates millions of small objects (rows, sets,
+    graph dicts) and none of them in cycles; the collector's repeated passes over them cost
+    about a third of the computing time (BENCHMARKS.md)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+    return wrapper
+
 
 HUB_COLUMNS = ["rank", "key", "label", "name", "score", *H.COMPONENTS, "explanation"]
 GROUP_COLUMNS = ["group", "key", "label", "name", "group_size", "shared", "key_persons", "statuses",
@@ -51,6 +72,7 @@ class Analysis:
         out.update({k: v["name"] for k, v in self.snap.people.items()})
         return out
 
+    @without_cyclic_gc
     def hubs(self) -> list[dict[str, Any]]:
         if self._hubs is None:
             t = time.perf_counter()
@@ -69,6 +91,7 @@ class Analysis:
         return self._hubs
 
 
+@without_cyclic_gc
 def analyse(db, scope: P.Scope | Iterable[str] | None = None, settings: dict | None = None) -> Analysis:
     """Pull the projections for ``scope`` and find the linked groups."""
     settings = settings or analytics_settings()
@@ -78,13 +101,15 @@ def analyse(db, scope: P.Scope | Iterable[str] | None = None, settings: dict | N
     timings["pull"] = time.perf_counter() - t
     t = time.perf_counter()
     g1 = P.people_org_graph(snap, settings)
-    g2 = P.org_org_graph(snap, settings)
     flows = P.account_flows(snap)
+    g2 = P.org_org_graph(snap, settings, flows)
     timings["build"] = time.perf_counter() - t
     t = time.perf_counter()
     gs = settings["groups"]
+    eng = settings["engine"]
     found = G.find_groups(g2, min_weight=float(gs["min_link_weight"]), resolution=float(gs["resolution"]),
-                          seed=int(gs["seed"]), min_size=int(gs["min_group_size"]))
+                          seed=int(gs["seed"]), min_size=int(gs["min_group_size"]), engine=eng["engine"],
+                          min_nodes=int(eng["igraph_min_nodes"]))
     timings["groups"] = time.perf_counter() - t
     return Analysis(settings, snap, g1, g2, flows, found, timings)
 
@@ -116,13 +141,13 @@ def _org_money(a: Analysis) -> dict[str, tuple[float, float]]:
     for account, (holder, label, _) in a.snap.holds.items():
         if label == "Organization":
             accounts.setdefault(holder, set()).add(account)
-    for account, orgs in P.collectors(a.snap, a.settings).items():
+    for account, orgs in P.collectors(a.snap, a.settings, a.flows).items():
         for org in orgs:
             accounts.setdefault(org, set()).add(account)
     out = {}
     for org, accts in accounts.items():
-        out[org] = (sum(a.flows.get(x, {}).get("in", 0.0) for x in accts),
-                    sum(a.flows.get(x, {}).get("out", 0.0) for x in accts))
+        out[org] = (math.fsum(a.flows.get(x, {}).get("in", 0.0) for x in accts),
+                    math.fsum(a.flows.get(x, {}).get("out", 0.0) for x in accts))
     return out
 
 
@@ -195,6 +220,7 @@ def possible_matches(db, *, lang: str = "zh", scope=None) -> list[dict[str, Any]
     return match_rows(analyse(db, _scope(scope)), lang=lang)
 
 
+@without_cyclic_gc
 def run_all(db, *, lang: str = "zh") -> dict[str, Any]:
     """Compute everything on the whole graph and write it back (scores, ranks, group ids,
     REFORMED_AS); returns the counts, the run time and the seconds each step took."""

@@ -1,15 +1,22 @@
 """Which engine computes the heavy algorithms: networkx always works; python-igraph (C),
-when installed, computes betweenness and PageRank on graphs from ``engine.igraph_min_nodes``
-nodes up -- measured about 50-100x faster on the demo's projections (BENCHMARKS.md).
+when installed, computes betweenness, PageRank and Louvain communities on graphs from
+``engine.igraph_min_nodes`` nodes up -- betweenness and Louvain measured 20-130x faster on
+the demo's projections, PageRank about as fast (BENCHMARKS.md).
 
 networkx stays the interface: graphs come and results go as networkx graphs and
-``{node: value}`` dicts, and both engines give the same numbers (same normalisation, same
-seeded sample of sources), which ``tests/test_analytics_pure.py`` checks.
+``{node: value}`` dicts (Louvain: a list of sets of nodes). For betweenness and PageRank both
+engines give the same numbers (same normalisation, same seeded sample of sources); Louvain is
+seeded in both (the same graph and seed give the same communities run after run) but the
+two implementations move nodes in different orders, so on a graph without a clear community
+structure they may split it differently: ``tests/test_analytics_pure.py`` checks that they
+agree where the answer is clear.
 """
 
 from __future__ import annotations
 
 import random
+import threading
+import weakref
 
 import networkx as nx
 
@@ -23,27 +30,37 @@ def igraph_available() -> bool:
     return _ig is not None
 
 
-_LAST: dict = {}
+# the conversions of live graphs (PageRank, betweenness and Louvain of one graph convert it
+# once); weakly held, so a graph's conversion goes when the graph goes
+_CONVERTED: "weakref.WeakKeyDictionary[nx.Graph, tuple]" = weakref.WeakKeyDictionary()
 
 
 def _to_igraph(g: nx.Graph, weight: str | None = None):
-    """The graph in igraph form (the last conversion is kept: PageRank and betweenness of one
-    graph convert it once)."""
-    key = (id(g), g.number_of_nodes(), g.number_of_edges(), weight)
-    if _LAST.get("key") == key:
-        return _LAST["value"]
+    """The graph in igraph form: ``(igraph graph, nodes in order, node -> index)``, edge
+    attribute ``weight`` from ``weight`` (1.0 where missing). Converted once per graph and
+    weight (again if nodes or edges were added or removed since)."""
+    key = (g.number_of_nodes(), g.number_of_edges(), weight)
+    cached = _CONVERTED.get(g)
+    if cached is not None and cached[0] == key:
+        return cached[1]
     value = _convert(g, weight)
-    _LAST.clear()
-    _LAST.update(key=key, value=value)
+    _CONVERTED[g] = (key, value)
     return value
 
 
 def _convert(g: nx.Graph, weight: str | None):
     nodes = list(g.nodes)
     index = {v: i for i, v in enumerate(nodes)}
-    h = _ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in g.edges()], directed=g.is_directed())
     if weight:
-        h.es["weight"] = [float(d.get(weight, 1.0)) for _, _, d in g.edges(data=True)]
+        edges, weights = [], []
+        for u, v, w in g.edges(data=weight, default=1.0):
+            edges.append((index[u], index[v]))
+            weights.append(float(w))
+    else:
+        edges, weights = [(index[u], index[v]) for u, v in g.edges()], None
+    h = _ig.Graph(n=len(nodes), edges=edges, directed=g.is_directed())
+    if weights is not None:
+        h.es["weight"] = weights
     return h, nodes, index
 
 
@@ -80,11 +97,16 @@ def betweenness(g: nx.Graph, *, k: int | None = None, seed: int = 42, engine: st
         scale = 2.0 / ((n - 1) * (n - 2))
     else:
         sources = random.Random(seed).sample(nodes, k)
-        # networkx accumulates the ordered paths from each sampled source to every target
-        # (the undirected graph as both directions) and rescales by n/k
-        h = h.as_directed(mode="mutual")
-        raw = h.betweenness(directed=True, sources=[index[s] for s in sources])
-        scale = (1.0 / ((n - 1) * (n - 2))) * (n / k)
+        # networkx (3.5 on) accumulates the ordered paths from each sampled source to every
+        # target and divides by the number of (source, target) pairs that can pass through a
+        # node: k(n-2), or (k-1)(n-2) for a sampled source itself. igraph halves the paths of
+        # an undirected graph, so twice its figure.
+        raw = h.betweenness(directed=g.is_directed(), sources=[index[s] for s in sources])
+        factor = 1.0 if g.is_directed() else 2.0
+        is_source = set(sources)
+        other = factor / (k * (n - 2))
+        source = factor / ((k - 1) * (n - 2)) if k > 1 else 0.0
+        return {v: raw[i] * (source if v in is_source else other) for i, v in enumerate(nodes)}
     return {v: raw[i] * scale for i, v in enumerate(nodes)}
 
 
@@ -105,3 +127,41 @@ def pagerank(g: nx.Graph, *, alpha: float = 0.85, engine: str = "auto", min_node
     h, nodes, _ = _to_igraph(g, weight="weight")
     values = h.pagerank(directed=g.is_directed(), damping=alpha, weights="weight")
     return {v: values[i] for i, v in enumerate(nodes)}
+
+
+_IGRAPH_RNG = threading.Lock()
+
+
+def louvain(g: nx.Graph, *, weight: str = "weight", resolution: float = 1.0, seed: int = 42,
+            engine: str = "auto", min_nodes: int = 500) -> list[set]:
+    """Louvain communities of an undirected graph, seeded: networkx's
+    ``louvain_communities`` or igraph's ``community_multilevel`` (the same method, in C; its
+    random node order drawn from ``random.Random(seed)``; igraph's generator is the
+    interpreter's ``random`` again afterwards, and its state untouched). Communities are sets
+    of nodes, largest first, ties by their smallest node as text.
+
+    Examples
+    --------
+    >>> g = nx.barbell_graph(5, 0)
+    >>> [sorted(c) for c in louvain(g, engine="networkx")] == [sorted(c) for c in louvain(g, engine="igraph")]
+    True
+    >>> [sorted(c) for c in louvain(g, engine="igraph")]
+    [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    """
+    if g.number_of_nodes() == 0:
+        return []
+    if not use_igraph(g, min_nodes, engine):
+        found = nx.community.louvain_communities(g, weight=weight, resolution=resolution, seed=seed)
+    else:
+        h, nodes, _ = _to_igraph(g, weight=weight)
+        with _IGRAPH_RNG:       # igraph's generator is global: one seeded run at a time
+            _ig.set_random_number_generator(random.Random(seed))
+            try:
+                membership = h.community_multilevel(weights="weight", resolution=resolution).membership
+            finally:
+                _ig.set_random_number_generator(random)
+        parts: dict[int, set] = {}
+        for v, c in zip(nodes, membership):
+            parts.setdefault(c, set()).add(v)
+        found = list(parts.values())
+    return sorted(found, key=lambda c: (-len(c), min(str(v) for v in c)))

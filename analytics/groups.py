@@ -2,8 +2,9 @@
 
 On projection 2 (organizations linked by shared leaders, phones, addresses and accounts),
 links weaker than ``groups.min_link_weight`` are dropped; the rest is split into connected
-components and, inside them, Louvain communities (networkx ``louvain_communities`` with a
-fixed seed: the same graph gives the same groups). Groups are numbered 1, 2, … by size
+components and, inside them, Louvain communities with a fixed seed (networkx's
+``louvain_communities``, or igraph's on components of ``engine.igraph_min_nodes`` nodes and
+more: :func:`analytics.engine.louvain`): the same graph gives the same groups. Groups are numbered 1, 2, … by size
 (largest first), ties by their smallest key, so numbers are stable between runs.
 """
 
@@ -13,6 +14,8 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import networkx as nx
+
+from analytics import engine as E
 
 
 def strong_links(org_org: nx.Graph, min_weight: float) -> nx.Graph:
@@ -37,7 +40,7 @@ def strong_links(org_org: nx.Graph, min_weight: float) -> nx.Graph:
 
 
 def find_groups(org_org: nx.Graph, *, min_weight: float = 2.0, resolution: float = 1.0, seed: int = 42,
-                min_size: int = 2) -> list[dict[str, Any]]:
+                min_size: int = 2, engine: str = "auto", min_nodes: int = 500) -> list[dict[str, Any]]:
     """Linked groups: ``[{"group", "component", "members"}]``, numbered by size.
 
     ``component`` numbers the connected component the group lies in (several Louvain groups
@@ -63,8 +66,8 @@ def find_groups(org_org: nx.Graph, *, min_weight: float = 2.0, resolution: float
         if len(comp) <= 3:
             parts = [comp]
         else:
-            parts = [sorted(p) for p in nx.community.louvain_communities(
-                sub, weight="weight", resolution=resolution, seed=seed)]
+            parts = [sorted(p) for p in E.louvain(nx.Graph(sub), weight="weight", resolution=resolution,
+                                                  seed=seed, engine=engine, min_nodes=min_nodes)]
         found += [p for p in parts if len(p) >= min_size]
     found.sort(key=lambda c: (-len(c), c[0]))
     return [{"group": i, "component": comp_of[m[0]], "members": m} for i, m in enumerate(found, 1)]

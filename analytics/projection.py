@@ -26,9 +26,12 @@ the scoped accounts.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Iterable, Iterator
 
 import networkx as nx
@@ -39,52 +42,65 @@ from core.errors import QueryError
 # ---- Cypher: every query the analytics run, as named constants ------------------------------
 
 #: Nodes that can take part: key, label, name and the organization facts the analytics use.
+#:
+#: The whole-graph queries return their rows as one list (``RETURN collect([...]) AS rows``):
+#: one Bolt record instead of one per row, which the driver decodes about ten times faster
+#: (BENCHMARKS.md, issue 11's speed).
 Q_ORGS = """
 MATCH (o:Organization) WHERE $keys IS NULL OR o.key IN $keys
-RETURN o.key AS key, o.name AS name, o.status AS status,
-       toString(o.registered_on) AS registered_on, toString(o.revoked_on) AS revoked_on,
-       EXISTS { (:BlacklistEntry)-[:CONCERNS]->(o) } AS blacklisted
+RETURN collect([o.key, o.name, o.status, toString(o.registered_on), toString(o.revoked_on),
+       EXISTS { (:BlacklistEntry)-[:CONCERNS]->(o) }]) AS rows
 """
 Q_PEOPLE = """
 MATCH (p:Person) WHERE $keys IS NULL OR p.key IN $keys
-RETURN p.key AS key, p.name AS name, coalesce(p.id_valid, false) AS identified,
-       coalesce(p.blacklisted, false) AS blacklisted
+RETURN collect([p.key, p.name, coalesce(p.id_valid, false), coalesce(p.blacklisted, false)]) AS rows
 """
 Q_BLACKLISTED_PEOPLE = """
 MATCH (:BlacklistEntry)-[:LISTS]->(p:Person) WHERE $keys IS NULL OR p.key IN $keys
-RETURN DISTINCT p.key AS key
+RETURN collect(DISTINCT p.key) AS rows
 """
 #: One relationship type of projection 1 (the type is a checked identifier from the
 #: settings file, never user text; see :func:`_rel_query`).
 Q_REL_TEMPLATE = """
 MATCH (a)-[r:`{type}`]->(b)
 WHERE $keys IS NULL OR (a.key IN $keys AND b.key IN $keys)
-RETURN a.key AS a, labels(a)[0] AS a_label, coalesce(a.name, a.holder_name, a.key) AS a_name,
-       b.key AS b, labels(b)[0] AS b_label, coalesce(b.name, b.holder_name, b.key) AS b_name,
-       r.role AS role
+RETURN collect([a.key, labels(a)[0], coalesce(a.name, a.holder_name, a.key),
+                b.key, labels(b)[0], coalesce(b.name, b.holder_name, b.key), r.role]) AS rows
 """
 #: Phones and addresses of parties; event addresses count for the organizer.
 Q_CONTACTS = """
-MATCH (x)-[:HAS_PHONE]->(ph:Phone) WHERE (x:Person OR x:Organization) AND ($keys IS NULL OR x.key IN $keys)
-RETURN x.key AS key, 'phone' AS kind, ph.key AS item, ph.key AS text
-UNION ALL
-MATCH (x)-[:LOCATED_AT]->(ad:Address) WHERE (x:Person OR x:Organization) AND ($keys IS NULL OR x.key IN $keys)
-RETURN x.key AS key, 'address' AS kind, ad.key AS item, ad.text AS text
-UNION ALL
-MATCH (o:Organization)-[:ORGANIZED]->(:Event)-[:HELD_AT]->(ad:Address) WHERE $keys IS NULL OR o.key IN $keys
-RETURN DISTINCT o.key AS key, 'address' AS kind, ad.key AS item, ad.text AS text
+CALL () {
+  MATCH (x)-[:HAS_PHONE]->(ph:Phone) WHERE (x:Person OR x:Organization) AND ($keys IS NULL OR x.key IN $keys)
+  RETURN [x.key, 'phone', ph.key, ph.key] AS row
+  UNION ALL
+  MATCH (x)-[:LOCATED_AT]->(ad:Address) WHERE (x:Person OR x:Organization) AND ($keys IS NULL OR x.key IN $keys)
+  RETURN [x.key, 'address', ad.key, ad.text] AS row
+  UNION ALL
+  MATCH (o:Organization)-[:ORGANIZED]->(:Event)-[:HELD_AT]->(ad:Address) WHERE $keys IS NULL OR o.key IN $keys
+  RETURN DISTINCT [o.key, 'address', ad.key, ad.text] AS row
+}
+RETURN collect(row) AS rows
 """
 #: Account holders.
 Q_HOLDS = """
 MATCH (h)-[:HOLDS]->(a:BankAccount) WHERE $keys IS NULL OR h.key IN $keys OR a.key IN $keys
-RETURN a.key AS account, h.key AS holder, labels(h)[0] AS label, h.name AS name
+RETURN collect([a.key, h.key, labels(h)[0], h.name]) AS rows
 """
-#: Transfers aggregated per ordered pair of accounts (in the database, streamed out).
+#: Transfers aggregated per ordered pair of accounts in the database (total and count: what
+#: the hub figures and the collection accounts need), as four parallel lists (none of the
+#: values can be null, so the lists stay aligned)...
 Q_FLOWS = """
 MATCH (a:BankAccount)-[t:TRANSFER]->(b:BankAccount)
 WHERE $keys IS NULL OR a.key IN $keys OR b.key IN $keys
+WITH a, b, sum(t.amount) AS total, count(t) AS n
+RETURN collect(a.key) AS a, collect(b.key) AS b, collect(total) AS total, collect(n) AS n
+"""
+#: ... and with the first and last time (for the money graph, :func:`money_graph`).
+Q_FLOWS_TIMES = """
+MATCH (a:BankAccount)-[t:TRANSFER]->(b:BankAccount)
+WHERE $keys IS NULL OR a.key IN $keys OR b.key IN $keys
 WITH a, b, sum(t.amount) AS total, count(t) AS n, min(t.time) AS first, max(t.time) AS last
-RETURN a.key AS a, b.key AS b, total, n, toString(first) AS first, toString(last) AS last
+RETURN collect([a.key, b.key, total, n, toString(first), toString(last)]) AS rows
 """
 #: One hop out from a set of keys, over every relationship but money and leads/blacklist
 #: paperwork (used to build an organization's N-hop neighbourhood).
@@ -117,6 +133,17 @@ def _stream(db, cypher: str, params: dict[str, Any]) -> Iterator[tuple]:
             yield tuple(record.values())
 
 
+def _rows(db, cypher: str, params: dict[str, Any]) -> list:
+    """The rows of a query that returns them as one list (``RETURN collect([...]) AS rows``)."""
+    return _columns(db, cypher, params)[0]
+
+
+def _columns(db, cypher: str, params: dict[str, Any]) -> list[list]:
+    """The values of a query's one record (each a list: a column)."""
+    with db.driver.session(database=db.database, default_access_mode="READ") as session:
+        return session.run(cypher, params).single(strict=True).values()
+
+
 # ---- what is pulled -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -136,7 +163,9 @@ class Snapshot:
     identified, blacklisted}; ``rels``: (a, a_label, a_name, type, b, b_label, b_name, role);
     ``contacts``: (party key, 'phone'|'address', item key, text); ``holds``: account -> (holder,
     label, name) -- the first holder when several hold it, the others in ``joint_holders``
-    as (account, holder); ``flows``: (from account, to account, total, count, first, last).
+    as (account, holder); ``flows``: (from account, to account, total, count, first, last)
+    per ordered pair of accounts, in no particular order (first and last time are None
+    unless pulled with ``flow_times``).
     """
 
     orgs: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -177,38 +206,65 @@ def scope_keys(db, scope: Scope | Iterable[str] | None) -> list[str] | None:
     return sorted(set(keys) | around)
 
 
-def pull(db, scope: Scope | Iterable[str] | None = None, settings: dict | None = None) -> Snapshot:
-    """Read the records every projection needs, streamed, only the properties used."""
+def pull(db, scope: Scope | Iterable[str] | None = None, settings: dict | None = None, *,
+         flow_times: bool = False) -> Snapshot:
+    """Read the records every projection needs, only the properties used, each query's rows
+    in one list (one record: the driver's cost is per record, not per value).
+
+    ``flow_times``: also the first and last time of each account pair's transfers (only the
+    money graph, :func:`money_graph`, shows them; the hub figures and groups do not need them).
+    """
     settings = settings or analytics_settings()
     keys = scope_keys(db, scope)
+    # the money (the one heavy query: every transfer, aggregated in the database) is read in a
+    # second session while this one reads the rest: the server answers both at once
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        money = pool.submit(pull_flows, db, keys, flow_times)
+        snap = _pull_parties(db, keys, settings)
+        snap.flows = money.result()
+    return snap
+
+
+def pull_flows(db, keys: list[str] | None, flow_times: bool = False) -> list[tuple]:
+    """The transfers aggregated per ordered pair of accounts (:attr:`Snapshot.flows`), those
+    of the scoped accounts when ``keys`` is given, in no particular order: what is computed
+    from them does not depend on their order (sets, exact sums with math.fsum; the money
+    graph sorts them itself)."""
+    p = {"keys": keys}
+    if flow_times:
+        return [tuple(row) for row in _rows(db, Q_FLOWS_TIMES, p)]
+    src, dst, total, count = _columns(db, Q_FLOWS, p)
+    return list(zip(src, dst, total, count, repeat(None), repeat(None)))
+
+
+def _pull_parties(db, keys: list[str] | None, settings: dict) -> Snapshot:
+    """Everything but the flows, sorted: the database returns rows in no fixed order; sorted,
+    every graph is built in the same order and every result (Louvain's seeded moves, float
+    sums) is the same run after run."""
     p = {"keys": keys}
     snap = Snapshot()
-    for key, name, status, reg, rev, black in _stream(db, Q_ORGS, p):
+    for key, name, status, reg, rev, black in _rows(db, Q_ORGS, p):
         snap.orgs[key] = {"name": name or key, "status": status, "registered_on": reg, "revoked_on": rev,
                           "blacklisted": bool(black)}
-    for key, name, identified, blacklisted in _stream(db, Q_PEOPLE, p):
+    for key, name, identified, blacklisted in _rows(db, Q_PEOPLE, p):
         snap.people[key] = {"name": name or key, "identified": bool(identified), "blacklisted": bool(blacklisted),
                             "name_only": key.startswith(NAME_ONLY_PREFIX)}
     for rel_type in settings["people_org"]["relationships"]:
-        for a, al, an, b, bl, bn, role in _stream(db, _rel_query(rel_type), p):
-            snap.rels.append((a, al, an, rel_type, b, bl, bn, role))
-    snap.contacts = list(_stream(db, Q_CONTACTS, p))
-    for (key,) in _stream(db, Q_BLACKLISTED_PEOPLE, p):
+        snap.rels += [(a, al, an, rel_type, b, bl, bn, role)
+                      for a, al, an, b, bl, bn, role in _rows(db, _rel_query(rel_type), p)]
+    snap.contacts = [tuple(row) for row in _rows(db, Q_CONTACTS, p)]
+    for key in _rows(db, Q_BLACKLISTED_PEOPLE, p):
         if key in snap.people:
             snap.people[key]["blacklisted"] = True
-    for account, holder, label, name in sorted(_stream(db, Q_HOLDS, p), key=lambda r: (r[0], r[1])):
+    for account, holder, label, name in sorted(_rows(db, Q_HOLDS, p), key=lambda r: (r[0], r[1])):
         if account in snap.holds:
             snap.joint_holders.append((account, holder))
         else:
             snap.holds[account] = (holder, label, name or holder)
-    snap.flows = list(_stream(db, Q_FLOWS, p))
-    # the database returns rows in no fixed order; sorted, every graph is built in the same
-    # order and every result (Louvain's seeded moves, float sums) is the same run after run
     snap.orgs = dict(sorted(snap.orgs.items()))
     snap.people = dict(sorted(snap.people.items()))
     snap.rels.sort(key=lambda r: (r[3], r[0], r[4], r[7] or ""))
-    snap.contacts.sort()
-    snap.flows.sort(key=lambda f: (f[0], f[1]))
+    snap.contacts.sort(key=lambda r: (r[0], r[1], r[2], r[3] or ""))
     return snap
 
 
@@ -228,61 +284,72 @@ def people_org_graph(snap: Snapshot, settings: dict | None = None) -> nx.Graph:
     """
     settings = settings or analytics_settings()
     weights = settings["people_org"]["relationships"]
-    g = nx.Graph(name="people_org")
+    # nodes and edges gathered in plain dicts first, then handed to networkx in one call each
+    # (the same node and adjacency order as adding them one by one, at a fraction of the cost)
+    nodes: dict[str, tuple[str, str]] = {}
     for key, org in snap.orgs.items():
-        g.add_node(key, label="Organization", name=org["name"])
+        nodes[key] = ("Organization", org["name"])
     for key, person in snap.people.items():
-        g.add_node(key, label="Person", name=person["name"])
+        nodes[key] = ("Person", person["name"])
+    lead_weight = {role: role_weight(role, settings) for role in {r[7] for r in snap.rels if r[3] == "LEADS"}}
+    edges: dict[tuple[str, str], list] = {}     # (a, b) as first seen -> [weight, types, roles]
     for a, al, an, rel_type, b, bl, bn, role in snap.rels:
-        for k, lab, nm in ((a, al, an), (b, bl, bn)):
-            if k not in g:
-                g.add_node(k, label=lab, name=nm)
-        w = float(weights[rel_type]) * (role_weight(role, settings) if rel_type == "LEADS" else 1.0)
-        if g.has_edge(a, b):
-            e = g.edges[a, b]
-            e["weight"] += w
-            e["types"] = sorted(set(e["types"]) | {rel_type})
-            if role:
-                e["roles"] = sorted(set(e.get("roles", [])) | {role})
+        if a not in nodes:
+            nodes[a] = (al, an)
+        if b not in nodes:
+            nodes[b] = (bl, bn)
+        w = float(weights[rel_type]) * (lead_weight[role] if rel_type == "LEADS" else 1.0)
+        e = edges.get((a, b)) or edges.get((b, a))
+        if e is None:
+            edges[(a, b)] = [w, {rel_type}, {role} if role else set()]
         else:
-            g.add_edge(a, b, weight=w, types=[rel_type], **({"roles": [role]} if role else {}))
+            e[0] += w
+            e[1].add(rel_type)
+            if role:
+                e[2].add(role)
+    g = nx.Graph(name="people_org")
+    g.add_nodes_from((k, {"label": lab, "name": nm}) for k, (lab, nm) in nodes.items())
+    g.add_edges_from((a, b, {"weight": w, "types": sorted(types) if len(types) > 1 else list(types),
+                             **({"roles": sorted(roles)} if roles else {})})
+                     for (a, b), (w, types, roles) in edges.items())
     return g
 
 
-def collectors(snap: Snapshot, settings: dict | None = None) -> dict[str, dict[str, int]]:
+def collectors(snap: Snapshot, settings: dict | None = None,
+               flows: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, int]]:
     """Accounts that collect for an organization: account -> {org key: paying members}.
 
     An account collects for an organization when at least ``collector_min_payers`` of its
     members (MEMBER_OF) paid into it from accounts they hold, and they are at least
     ``collector_min_share`` of all the accounts paying into it (a shop's or a company's
-    account, paid by half the city, collects for no one).
+    account, paid by half the city, collects for no one). ``flows``: :func:`account_flows`
+    of the snapshot when already computed (it gives all the accounts paying in).
     """
     settings = settings or analytics_settings()
+    flows = account_flows(snap) if flows is None else flows
     min_payers = int(settings["org_org"]["collector_min_payers"])
     min_share = float(settings["org_org"]["collector_min_share"])
     member_orgs: dict[str, set[str]] = defaultdict(set)
     for a, al, _, rel_type, b, bl, _, _ in snap.rels:
         if rel_type == "MEMBER_OF" and al == "Person" and bl == "Organization":
             member_orgs[a].add(b)
+    # the organizations whose members hold each account (only accounts of members)
+    orgs_of = {acct: member_orgs[h[0]] for acct, h in snap.holds.items() if h[0] in member_orgs}.get
     payers: dict[tuple[str, str], set[str]] = defaultdict(set)
-    all_payers: dict[str, set[str]] = defaultdict(set)
-    for src, dst, *_ in snap.flows:
-        if src == dst:
-            continue
-        all_payers[dst].add(src)
-        holder = snap.holds.get(src)
-        if holder is None:
-            continue
-        for org in member_orgs.get(holder[0], ()):
-            payers[(dst, org)].add(src)
+    for src, dst, _, _, _, _ in snap.flows:
+        orgs = orgs_of(src)
+        if orgs and src != dst:
+            for org in orgs:
+                payers[(dst, org)].add(src)
     out: dict[str, dict[str, int]] = defaultdict(dict)
     for (account, org), who in payers.items():
-        if len(who) >= min_payers and len(who) >= min_share * len(all_payers[account]):
+        if len(who) >= min_payers and len(who) >= min_share * len(flows[account]["payers"]):
             out[account][org] = len(who)
     return dict(out)
 
 
-def org_org_graph(snap: Snapshot, settings: dict | None = None) -> nx.Graph:
+def org_org_graph(snap: Snapshot, settings: dict | None = None,
+                  flows: dict[str, dict[str, Any]] | None = None) -> nx.Graph:
     """Projection 2: organizations linked by shared leaders, phones, addresses, accounts.
 
     * leader: a person who LEADS both (or holds another leading role from
@@ -292,7 +359,8 @@ def org_org_graph(snap: Snapshot, settings: dict | None = None) -> nx.Graph:
     * phone / address: the organization's own, or those of its leaders, where the two
       organizations reach it through different people (a leader they share already counts);
       an address used by more than ``max_orgs_per_address`` organizations is ignored;
-    * account: held by the organization or collecting for it (:func:`collectors`).
+    * account: held by the organization or collecting for it (:func:`collectors`; ``flows``
+      is :func:`account_flows` of the snapshot when already computed).
 
     Edge ``weight`` = sum over shared items of the kind's weight; ``shared`` = {kind: sorted
     item texts}. Nodes carry ``name``, ``status``, ``registered_on``, ``revoked_on``.
@@ -329,7 +397,7 @@ def org_org_graph(snap: Snapshot, settings: dict | None = None) -> nx.Graph:
         if holder in g:
             reach[("account", account)][holder].add(holder)
             text_of[("account", account)] = account
-    for account, orgs in collectors(snap, settings).items():
+    for account, orgs in collectors(snap, settings, flows).items():
         for org in orgs:
             if org in g:
                 reach[("account", account)][org].add(account)
@@ -429,7 +497,7 @@ def money_graph(snap: Snapshot) -> nx.DiGraph:
         g.nodes[key]["accounts"].add(account)
         return key
 
-    for src, dst, total, count, first, last in snap.flows:
+    for src, dst, total, count, first, last in sorted(snap.flows, key=lambda f: (f[0], f[1])):
         a, b = node(src), node(dst)
         if g.has_edge(a, b):
             e = g.edges[a, b]
@@ -448,13 +516,19 @@ def money_graph(snap: Snapshot) -> nx.DiGraph:
 
 
 def account_flows(snap: Snapshot) -> dict[str, dict[str, Any]]:
-    """Per account: money in and out and the distinct accounts paying in / paid out to."""
-    out: dict[str, dict[str, Any]] = defaultdict(lambda: {"in": 0.0, "out": 0.0, "payers": set(), "payees": set()})
-    for src, dst, total, count, *_ in snap.flows:
-        if src == dst:
-            continue
-        out[dst]["in"] += float(total or 0)
-        out[dst]["payers"].add(src)
-        out[src]["out"] += float(total or 0)
-        out[src]["payees"].add(dst)
-    return dict(out)
+    """Per account that moved money (to another account): money in and out (exact sums,
+    whatever the order of the flows) and the distinct accounts paying in (``payers``);
+    accounts in key order."""
+    ins: dict[str, list[float]] = defaultdict(list)
+    outs: dict[str, list[float]] = defaultdict(list)
+    payers: dict[str, set[str]] = defaultdict(set)
+    for src, dst, total, _, _, _ in snap.flows:
+        if src != dst:
+            amount = total or 0.0
+            ins[dst].append(amount)
+            payers[dst].add(src)
+            outs[src].append(amount)
+    no_payers: frozenset = frozenset()
+    return {acct: {"in": math.fsum(ins.get(acct, ())), "out": math.fsum(outs.get(acct, ())),
+                   "payers": payers.get(acct, no_payers)}
+            for acct in sorted(ins.keys() | outs.keys())}

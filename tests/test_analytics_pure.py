@@ -184,3 +184,98 @@ def test_sampled_betweenness_is_deterministic_and_finds_the_bridge():
         a = engine.betweenness(g, k=20, seed=5, engine=eng)
         assert a == engine.betweenness(g, k=20, seed=5, engine=eng)
         assert max(a, key=a.get) == 31              # the middle of the bridge
+
+
+def test_sampled_betweenness_engines_agree_on_the_same_sources():
+    g = nx.gnm_random_graph(300, 900, seed=3)
+    a = engine.betweenness(g, k=40, seed=9, engine="networkx")
+    b = engine.betweenness(g, k=40, seed=9, engine="igraph")
+    assert max(abs(a[v] - b[v]) for v in g) < 1e-9 and max(a.values()) > 0
+
+
+def _by_sets(communities):
+    return sorted(sorted(c) for c in communities)
+
+
+@pytest.mark.parametrize("eng", ["networkx", "igraph"])
+def test_louvain_finds_planted_blocks_with_either_engine(eng):
+    # four blocks of 25: dense inside (p=0.5), almost nothing between (p=0.01)
+    g = nx.planted_partition_graph(4, 25, 0.5, 0.01, seed=1)
+    found = engine.louvain(g, seed=7, engine=eng)
+    assert _by_sets(found) == [list(range(i, i + 25)) for i in range(0, 100, 25)]
+    assert [len(c) for c in found] == [25, 25, 25, 25]
+    assert engine.louvain(g, seed=7, engine=eng) == found                 # seeded: the same again
+
+
+def test_louvain_engines_agree_and_follow_the_weights():
+    # K6: heavy inside {0,1,2} and {3,4,5}, light across; unweighted it would be one block
+    g = nx.complete_graph(6)
+    for u, v in g.edges:
+        g.edges[u, v]["weight"] = 5.0 if (u < 3) == (v < 3) else 0.1
+    for eng in ("networkx", "igraph"):
+        assert _by_sets(engine.louvain(g, engine=eng)) == [[0, 1, 2], [3, 4, 5]], eng
+    ring = nx.ring_of_cliques(5, 6)
+    assert _by_sets(engine.louvain(ring, engine="igraph")) == _by_sets(engine.louvain(ring, engine="networkx"))
+
+
+def test_igraph_louvain_leaves_the_interpreters_random_state_alone():
+    import random
+
+    random.seed(123)
+    expected = [random.random() for _ in range(3)]
+    random.seed(123)
+    engine.louvain(nx.ring_of_cliques(4, 5), seed=1, engine="igraph")
+    assert [random.random() for _ in range(3)] == expected
+
+
+def test_find_groups_is_the_same_with_igraph_above_the_threshold():
+    g = nx.Graph()
+    for clique in (["a", "b", "c", "d"], ["w", "x", "y", "z"]):
+        for i, u in enumerate(clique):
+            for v in clique[i + 1:]:
+                g.add_edge(u, v, weight=4.0)
+    g.add_edge("d", "w", weight=2.5)
+    nx_found = groups.find_groups(g, min_weight=2.0, seed=1, engine="networkx")
+    # min_nodes 4: the 8-organization component goes to igraph
+    assert groups.find_groups(g, min_weight=2.0, seed=1, engine="auto", min_nodes=4) == nx_found
+    assert [f["members"] for f in nx_found] == [["a", "b", "c", "d"], ["w", "x", "y", "z"]]
+
+
+def test_results_do_not_depend_on_the_order_of_the_flows(settings):
+    # the database returns the account pairs in no fixed order and they are not sorted
+    import random
+
+    s = _snap()
+    s.flows += [(f"m{i}", "r", 0.1 * i, 1, None, None) for i in range(1, 7)]   # sums that round
+    ref_flows, ref_coll = P.account_flows(s), P.collectors(s, settings)
+    for seed in range(5):
+        random.Random(seed).shuffle(s.flows)
+        assert P.account_flows(s) == ref_flows
+        assert P.collectors(s, settings) == ref_coll
+        assert P.collectors(s, settings, P.account_flows(s)) == ref_coll
+    assert list(ref_flows) == sorted(ref_flows)
+    assert ref_flows["r"]["in"] == pytest.approx(2.1) and ref_flows["r"]["payers"] == {f"m{i}" for i in range(1, 7)}
+
+
+def test_the_analysis_pauses_the_cyclic_collector_and_restores_it():
+    import gc
+
+    from analytics import api
+
+    seen = []
+    wrapped = api.without_cyclic_gc(lambda: seen.append(gc.isenabled()))
+    assert gc.isenabled()
+    wrapped()
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        wrapped()                       # left disabled by the caller: stays disabled
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    def boom():
+        raise ValueError("x")
+    with pytest.raises(ValueError):
+        api.without_cyclic_gc(boom)()
+    assert gc.isenabled()
