@@ -44,7 +44,7 @@ _PER_ROW_TYPES = frozenset({"amount", "datetime"})
 _PLAIN_TEXT = frozenset({"string", "text"})
 _FAST_RULES = {rule_person, rule_party, rule_account}
 #: Bound on each column's memo of cleaned texts (memory stays flat on any file).
-MEMO_LIMIT = 200_000
+MEMO_LIMIT = 100_000
 _EMPTY_CELL = (None, None, False)
 _NOT_SIMPLE = (None, None, True)
 _MISSING = object()
@@ -495,7 +495,7 @@ class StatementPlan:
                        NodeRecord(head.label, head.key, head.props, rows[start], head.resolve_by_name,
                                   head.adopt_name_key, head.match_name))
             out.extend(order)
-        if len(known_of) > MEMO_LIMIT * 2 or len(absorbed) > MEMO_LIMIT * 4:
+        if len(known_of) > MEMO_LIMIT * 2 or len(absorbed) > MEMO_LIMIT * 2:
             known_of.clear()
             absorbed.clear()
         return out

@@ -17,6 +17,7 @@ import streamlit as st
 from core.i18n import t, term
 from core.settings import load_settings
 from loaders.mapping import builtin_mappings
+from graph.admin import init_db
 from loaders.pipeline import load_file
 from loaders.preview import describe_issue, describe_node, describe_rel, preview_file
 from queries.loadruns import load_history
@@ -146,6 +147,7 @@ else:
                                                                    rejected=p.rejected, seconds=p.seconds))
 
                 with user_errors():
+                    init_db(db)   # as `cli.py load`: the schema, and an older database's provenance brought up to date
                     report = load_file(db, path, kind=chosen_kind, mapping_file=mapping_path,
                                        report_dir=settings.report_dir, user=actor.name, progress=progress)
                 record(actor, "load", file=report.file, sha256=report.sha256, kind=report.kind,
