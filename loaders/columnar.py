@@ -13,8 +13,12 @@ and batch again. Here a chunk is taken as columns:
   in one statement, instead of one record and one parameter map per line.
 
 Every row that is not simple (a warning, a reject, a missing flag, a signed amount, a
-name-only organization, a cell that is not text...) and every transfer whose key appears
-twice in the chunk is handed to the reference path unchanged, in row order. So the fast
+name-only organization, a cell that is not text...) is handed to the reference path
+unchanged, in row order, and so is every transfer whose key clashes: shown again by a line
+the reference decides on, shown as another transfer in the chunk, or already in the
+database (the writer checks). The same transfer on several simple lines of a chunk (the
+payer's and the payee's statement) is one entry with every line's row, as the reference
+merges it. Nodes go to the writer only when their values change. So the fast
 path never decides anything the reference would decide otherwise; ``tests/
 test_columnar_load.py`` loads the same files both ways and compares the whole graph, the
 reports, the rejects and the warnings.
