@@ -94,7 +94,6 @@ def test_package_holds_every_part(package):
     for rel in prov["relationships"]:
         assert rel["load_runs"] and len(rel["load_runs"]) == len(rel["src_rows"]), rel
         assert set(rel["load_runs"]) <= set(runs) and all(row >= 1 for row in rel["src_rows"]), rel
-    run_keys = set(runs)
     files = {r["file"] for r in prov["load_runs"]}
     assert "roster.csv" in files and files <= set(DEMO_FILES)
     assert all(len(r["sha256"]) == 64 and r["user"] for r in prov["load_runs"])

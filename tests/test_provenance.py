@@ -57,11 +57,23 @@ def test_transfer_from_both_statements_has_two_sightings_resolved_everywhere(cle
         {"run": payee.run_key, "row": 4, "file": "both_sides_payee.csv", "sha256": payee.sha256}]
     assert len(payer.sha256) == 64 and payer.sha256 != payee.sha256
 
+    # any other relationship: the first row per run that showed it; nodes: distinct runs
+    others = clean_db.read("MATCH ()-[r]->() WHERE type(r) <> 'TRANSFER' RETURN type(r) AS t, "
+                           "r.load_runs AS runs, r.src_rows AS rows")
+    assert others and {o["t"] for o in others} >= {"HOLDS"}
+    for o in others:
+        assert o["runs"] and len(set(o["runs"])) == len(o["runs"]) == len(o["rows"]), o
+        assert set(o["runs"]) <= {payer.run_key, payee.run_key} and all(row >= 2 for row in o["rows"]), o
+    holder = clean_db.read("MATCH (a:BankAccount {key: $k}) RETURN a.src_run AS run, a.src_row AS row, "
+                           "a.load_runs AS runs", {"k": HOLDER})
+    assert holder == [{"run": payer.run_key, "row": 2, "runs": [payer.run_key, payee.run_key]}]
+    snapshot = _snapshot(clean_db)
+
     # a reload of either file adds no sighting (same run, same rows)
     for path in (PAYEE, PAYER):
         again = load_file(clean_db, path, report_dir=tmp_path)
         assert again.status == "loaded" and again.rejected == 0
-    assert _transfers(clean_db) == seen
+    assert _transfers(clean_db) == seen and _snapshot(clean_db) == snapshot
 
     # the evidence package: each transfer shown, its runs and rows; each run, its file and SHA-256
     from access.users import local_actor
