@@ -54,18 +54,10 @@ def test_workbench_in_chromium_offline(app_url, clean_db, tmp_path):
     clean_db.write("CREATE (:Organization {key: 'name:中华精准扶贫促进会', name: '中华精准扶贫促进会'})")
     outside: list[str] = []
 
-    def only_local(route):
-        host = route.request.url.split("/")[2].rsplit(":", 1)[0]
-        if host in ("127.0.0.1", "localhost", "[::1]"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
-        context.route("**/*", only_local)
+        context.route("**/*", only_local_router(outside))
         page = context.new_page()
         page.goto(app_url)
         page.wait_for_selector("text=非法社会组织线索研判平台", timeout=60_000)

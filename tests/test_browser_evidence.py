@@ -13,7 +13,7 @@ import pytest
 
 from graph.server import free_port
 from tests.conftest import ROOT
-from tests.test_browser import ARGS, CHROMIUM, pytestmark  # noqa: F401  (same marks and skip)
+from tests.test_browser import ARGS, CHROMIUM, only_local_router, pytestmark  # noqa: F401  (same marks and skip)
 
 ORG = "中华精准扶贫促进会"
 
@@ -56,19 +56,11 @@ def test_login_run_report_download_evidence(app_with_accounts, tmp_path):
     url, state = app_with_accounts
     outside: list[str] = []
 
-    def only_local(route):
-        host = route.request.url.split("/")[2].rsplit(":", 1)[0]
-        if host in ("127.0.0.1", "localhost", "[::1]"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN",
                                       accept_downloads=True)
-        context.route("**/*", only_local)
+        context.route("**/*", only_local_router(outside))
         context.set_default_timeout(240_000)  # a shared 2-core machine: patience, not a check
         page = context.new_page()
         page.goto(url)

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.test_browser import ARGS, CHROMIUM, app_url  # noqa: F401  (the app served on a free port)
+from tests.test_browser import ARGS, CHROMIUM, app_url, only_local_router  # noqa: F401  (the app served on a free port)
 from tests.test_demo_case import demo  # noqa: F401  (the demo case, loaded once for this module)
 
 # The browser marks of test_browser (skip without Debian's chromium, outside CI), with room
@@ -67,18 +67,10 @@ def test_graph_pages_in_chromium_offline(app_url, demo, tmp_path):
     planted = truth["collection_accounts"][0]
     outside: list[str] = []
 
-    def only_local(route):
-        host = route.request.url.split("/")[2].rsplit(":", 1)[0]
-        if host in ("127.0.0.1", "localhost", "[::1]"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
-        context.route("**/*", only_local)
+        context.route("**/*", only_local_router(outside))
         page = context.new_page()
         page_errors: list[str] = []
         page.on("pageerror", lambda e: page_errors.append(str(e)))
