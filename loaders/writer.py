@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from neo4j import ManagedTransaction
+from neo4j.exceptions import ConstraintError
 
 from graph import schema
 from graph.connection import GraphDB
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
 
 #: Node properties set only when the node is created (the first sighting wins).
 CREATE_ONLY = ("name",)
+#: How many elements the writer remembers having written in a run (bounded memory).
+WRITER_MEMORY = 400_000
+#: Size of the bitmap of transfer keys a run wrote (16 MB; about 1% false hits at 1.5M keys).
+_MARK_BITS = 1 << 27
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,18 @@ def update_keyed_cypher(rel_type: str, key: str, temporal: set[str] = frozenset(
 #: the reference way (same transfer seen again, or a conflict).
 EXISTING_TRANSFER_KEYS = "UNWIND $keys AS k MATCH ()-[r:TRANSFER {tx_key: k}]->() RETURN k"
 
+#: The uniqueness constraints the database enforces (what makes optimistic writes safe).
+UNIQUE_CONSTRAINTS = ("SHOW CONSTRAINTS YIELD type, labelsOrTypes, properties "
+                      "WHERE type IN ['UNIQUENESS', 'NODE_KEY', 'RELATIONSHIP_UNIQUENESS', 'RELATIONSHIP_KEY'] "
+                      "RETURN labelsOrTypes[0] AS name, properties AS properties")
+
+
+def count_cypher(name: str) -> str:
+    """How many nodes of a label, or relationships of a type, exist (the count store: O(1))."""
+    if name in schema.REL_BY_TYPE:
+        return f"MATCH ()-[r:{name}]->() RETURN count(r) AS n"
+    return f"MATCH (n:{name}) RETURN count(n) AS n"
+
 
 def create_transfer_columns_cypher(source: str, target: str, prop_names: tuple[str, ...],
                                    temporal: frozenset[str], provenance: dict[str, str]) -> str:
@@ -267,15 +284,28 @@ class GraphWriter:
     """Writes chunks of records for one file. Remembers (boundedly) what it already wrote
     in this run so repeated accounts and people are not written again and again."""
 
-    def __init__(self, db: GraphDB, provenance: Provenance, *, memory: int = 400_000):
+    def __init__(self, db: GraphDB, provenance: Provenance, *, memory: int | None = None):
         self.db = db
         self.prov = provenance
         self._seen: OrderedDict[tuple, int] = OrderedDict()
         # node -> {property: value key} of everything this run wrote on it (the name too:
         # a new spelling is written, and becomes an alias)
         self._nodes_written: OrderedDict[tuple, dict] = OrderedDict()
-        self._memory = memory
+        self._memory = memory or WRITER_MEMORY
         self._org_names: dict[str, str | None] = {}
+        # Optimistic writes. A label (or TRANSFER) that had nothing in the database when
+        # this run first wrote it, and whose key the database keeps unique, holds only what
+        # this run wrote: a key the run has not written is new, so it is CREATEd without
+        # asking the database first (one statement and one round trip fewer per chunk and
+        # label). The uniqueness constraint is the safety net: a key that exists after all
+        # (another loader at the same time, or one this run's bounded memory forgot) fails
+        # the chunk's transaction, which is rolled back and written again the checked way,
+        # as is everything after it in this run.
+        self._empty_at_start: dict[str, bool] = {}
+        self._unique: set[tuple[str, str]] | None = None
+        self._clashed = False
+        #: transfer keys this run wrote, as bits of their hash (a false hit costs a check)
+        self._tx_marks = bytearray(_MARK_BITS >> 3)
 
     def _remember(self, ident: tuple, fingerprint: int) -> bool:
         """True when ident was already written with the same content in this run."""
@@ -321,14 +351,64 @@ class GraphWriter:
         conflicts with an existing one (reported as rejects) and those that repeat one
         (counted as duplicates). ``transfers``: the chunk's new transfers as columns (the
         fast path); any of them whose key exists already is written the reference way."""
+        optimistic = self._optimistic(nodes, transfers)
+        try:
+            return self._write(nodes, rels, transfers, optimistic)
+        except ConstraintError:
+            if not optimistic:
+                raise
+            # A key this run took for new exists: the chunk was rolled back. Write it (and
+            # the rest of the run) asking the database first, as without optimism.
+            self._clashed = True
+            return self._write(nodes, rels, transfers, frozenset())
+
+    def _optimistic(self, nodes: list[NodeRecord], transfers: "TransferColumns | None") -> frozenset[str]:
+        """The labels (and TRANSFER) this chunk may write without asking which keys exist."""
+        if self._clashed:
+            return frozenset()
+        wanted = {n.label for n in nodes} | ({"TRANSFER"} if transfers is not None and len(transfers) else set())
+        fresh = set()
+        for name in wanted:
+            if name not in self._empty_at_start:
+                self._empty_at_start[name] = self._is_guarded(name) and \
+                    self.db.read(count_cypher(name))[0]["n"] == 0
+            if self._empty_at_start[name]:
+                fresh.add(name)
+        return frozenset(fresh)
+
+    def _is_guarded(self, name: str) -> bool:
+        """The database keeps this label's (type's) key unique."""
+        if self._unique is None:
+            try:
+                self._unique = {(r["name"], r["properties"][0]) for r in self.db.read(UNIQUE_CONSTRAINTS)
+                                if r["name"] and len(r["properties"] or []) == 1}
+            except Exception:     # (a user without the right to list constraints: no optimism)
+                self._unique = set()
+        kind = schema.REL_BY_TYPE.get(name) or schema.NODE_BY_LABEL.get(name)
+        return kind is not None and kind.key is not None and (name, kind.key) in self._unique
+
+    def _mark(self, keys: list[str]) -> None:
+        marks, mask = self._tx_marks, _MARK_BITS - 1
+        for key in keys:
+            h = hash(key) & mask
+            marks[h >> 3] |= 1 << (h & 7)
+
+    def _marked(self, keys: list[str]) -> list[str]:
+        """The keys this run may have written (all those it did, a few it did not)."""
+        marks, mask = self._tx_marks, _MARK_BITS - 1
+        return [key for key in keys if marks[(h := hash(key) & mask) >> 3] >> (h & 7) & 1]
+
+    def _write(self, nodes: list[NodeRecord], rels: list[RelRecord], transfers: "TransferColumns | None",
+               optimistic: frozenset[str]) -> WriteOutcome:
         if transfers is not None and len(transfers):
-            known = {r["k"] for r in self.db.read(EXISTING_TRANSFER_KEYS, {"keys": transfers.keys})}
+            asked = self._marked(transfers.keys) if "TRANSFER" in optimistic else transfers.keys
+            known = {r["k"] for r in self.db.read(EXISTING_TRANSFER_KEYS, {"keys": asked})} if asked else set()
             if known:
                 again = {i for i, key in enumerate(transfers.keys) if key in known}
                 rels = [*rels, *(r for i in sorted(again) for r in transfers.records(i))]
                 transfers = transfers.without(again)
         self.resolve_org_names(nodes)
-        node_batches, adopt = self._node_batches(nodes)
+        node_batches, adopt, prior = self._node_batches(nodes)
         rel_batches, keyed, conflicts, duplicates = self._rel_batches(rels)
         run = self.prov.run_key
         prov = {"run": run}
@@ -337,7 +417,10 @@ class GraphWriter:
             if adopt:
                 tx.run(ADOPT_NAME_KEYS, rows=adopt).consume()
             for label, rows in node_batches.items():
-                existing = {r["k"] for r in tx.run(existing_nodes_cypher(label), keys=[r["key"] for r in rows])}
+                if label in optimistic:     # (those this run wrote before exist; no other does)
+                    existing = prior[label]
+                else:
+                    existing = {r["k"] for r in tx.run(existing_nodes_cypher(label), keys=[r["key"] for r in rows])}
                 new, temporal = _wire_rows([self._new_node(row) for row in rows if row["key"] not in existing])
                 if new:
                     tx.run(create_nodes_cypher(label, temporal), rows=new).consume()
@@ -385,6 +468,10 @@ class GraphWriter:
                 repeated.update(transfers.repeated_rows())
             return WriteOutcome(rejected, repeated - set(rejected))
 
+        self._mark([row["key"] for rows in keyed.values() for row in rows])
+        if transfers is not None:
+            self._mark(transfers.keys)
+
         try:
             with self.db.driver.session(database=self.db.database) as session:
                 return session.execute_write(work)
@@ -424,7 +511,10 @@ class GraphWriter:
                 "props": {**row["props"], "load_runs": [self.prov.run_key] * len(row["rows"]),
                           "src_rows": list(row["rows"])}}
 
-    def _node_batches(self, nodes: list[NodeRecord]) -> tuple[dict[str, list[dict]], list[dict]]:
+    def _node_batches(self, nodes: list[NodeRecord]) -> tuple[dict[str, list[dict]], list[dict], dict[str, set]]:
+        """Per label, the rows to write (each key once, its records folded; none that this
+        run already wrote with these values); the name adoptions; per label, the keys of
+        those rows that this run wrote before (so they exist)."""
         batches: dict[str, dict[str, dict]] = {}
         adopt: list[dict] = []
         for n in nodes:
@@ -439,13 +529,16 @@ class GraphWriter:
                 entry["props"].update(props)
             if n.adopt_name_key:
                 adopt.append({"key": n.key, "name": _match_name(n)})
-        out = {}
+        out, prior = {}, {}
+        written = self._nodes_written
         for label, batch in batches.items():
+            before = {key for key in batch if (label, key) in written}
             rows = [e for e in batch.values()
                     if not self._node_unchanged((label, e["key"]), e["name"], e["props"])]
             if rows:
                 out[label] = rows
-        return out, adopt
+                prior[label] = before
+        return out, adopt, prior
 
     def _rel_batches(self, rels: list[RelRecord]) -> tuple[dict, dict, dict[int, tuple[str, str]], set[int]]:
         merged: dict[tuple, list[dict]] = {}

@@ -363,7 +363,7 @@ def test_writer_skips_nodes_whose_values_it_already_wrote():
     writer = GraphWriter(None, Provenance("f.csv", "ab" * 32, "run"))   # batching only: no database
 
     def batch(*records):
-        out, _ = writer._node_batches(list(records))
+        out, _, _ = writer._node_batches(list(records))
         return [(label, row["key"]) for label, rows in out.items() for row in rows]
 
     own = NodeRecord("BankAccount", "A1", {"number": "A1", "holder_name": "张三"}, 2)
