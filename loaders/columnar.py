@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from loaders import keys
@@ -101,6 +103,15 @@ class TransferColumns:
         """Per entry, the rows of the lines that showed it."""
         master = self.master or self
         return [[master.rows[m] for m in self._lines(i)] for i in range(len(self.keys))]
+
+    def more_rows(self) -> dict[str, list[int]]:
+        """Per entry read from several lines (by its index, as text), the rows of the lines
+        after the first (that row is ``rows[i]``)."""
+        if self.sightings is None:
+            return {}
+        master = self.master or self
+        return {str(i): [master.rows[m] for m in lines[1:]] for i, lines in enumerate(self.sightings)
+                if len(lines) > 1}
 
     def repeated_rows(self) -> list[int]:
         """Rows that showed a transfer another line of the chunk showed first (duplicates)."""
@@ -199,6 +210,7 @@ class StatementPlan:
         self._known: dict[tuple[str, str], dict[str, int]] = {}
         self._absorbed: dict[int, NodeRecord] = {}
         self._fallbacks: dict[str, NodeRecord] = {}
+        self._plain_sent: dict[tuple, None] = {}
 
     # ------------------------------------------------------------------ cleaning
 
@@ -235,16 +247,18 @@ class StatementPlan:
             memo = self._memo.setdefault(name, {})
             if len(memo) > MEMO_LIMIT:
                 memo.clear()
-            get = memo.get
-            hits = [get(text) for text in cells]
-            for i in [i for i, hit in enumerate(hits) if hit is None]:
-                text = cells[i]
-                hits[i] = memo[text] = self._clean_distinct(column, convert, text)
-        for i in [i for i, hit in enumerate(hits) if hit[2]]:
-            simple[i] = False
+            hits = list(map(memo.get, cells))
+            if None in hits:
+                for i in [i for i, hit in enumerate(hits) if hit is None]:
+                    text = cells[i]
+                    hits[i] = memo[text] = self._clean_distinct(column, convert, text)
+        values, found, odd = zip(*hits) if hits else ((), (), ())
+        if True in odd:
+            for i in [i for i, flag in enumerate(odd) if flag]:
+                simple[i] = False
         if checks is not None:
-            checks[name] = [hit[1] for hit in hits]
-        return [hit[0] for hit in hits]
+            checks[name] = found
+        return values
 
     def _per_row(self, kind: str, column: str, convert: Any, cells: list[Any]) -> list[tuple]:
         """Amounts, date-times and plain text: the usual spellings cleaned inline (as the
@@ -282,8 +296,8 @@ class StatementPlan:
         nothing = [None] * n          # a field the file lacks: empty on every row
         cols: dict[str, list[Any]] = {}
         self._field_of_column = {column: name for name, column in found.items()}
-        for name, column, convert in mapping._fields_of(found):
-            cells = [raw.get(column) for _, raw in chunk]
+        fields = mapping._fields_of(found)
+        for (name, column, convert), cells in zip(fields, _columns(chunk, [column for _, column, _ in fields])):
             cols[name] = self._column(name, column, convert, cells, simple, checks if name in checked else None)
         col = lambda f: cols.get(f, nothing)   # noqa: E731
         self._row_checks(col, simple)
@@ -292,8 +306,7 @@ class StatementPlan:
         tcols: dict[str, list[Any]] = {}
         for e in self.entities:
             inputs = list(zip(*[col(f) for f in e.inputs])) if e.inputs else [()] * n
-            tget = e.templates.get
-            tcol = [tget(k, _MISSING) for k in inputs]
+            tcol = list(map(e.templates.get, inputs, repeat(_MISSING, n)))
             for i in [i for i, t in enumerate(tcol) if t is _MISSING]:
                 t = e.templates.get(inputs[i], _MISSING)
                 if t is _MISSING:
@@ -329,34 +342,46 @@ class StatementPlan:
         fast = [i for i in range(n) if simple[i]]
 
         # non-keyed relationships of the simple rows (HOLDS): the first occurrence of each
+        fast_at = itemgetter(*fast) if len(fast) > 1 else (lambda c: tuple(c[i] for i in fast))  # noqa: E731
         for rel in self.others:
             scol, tcol = tcols[rel.source], tcols[rel.target]
-            pairs = [(scol[i], tcol[i], i) for i in fast]
-            pairs = [((rel.type, s.label, s.key, t.label, t.key, ()), i) for s, t, i in pairs
-                     if s is not None and t is not None]
-            firsts = dict(reversed(pairs))       # (C speed: the first occurrence wins)
-            for ident, i in firsts.items():
+            # each distinct pair of records once, at its first row (C speed: ids, not records)
+            firsts = dict(zip(reversed(list(zip(map(id, fast_at(scol)), map(id, fast_at(tcol))))), reversed(fast)))
+            for i in sorted(firsts.values()):
+                s_node, t_node = scol[i], tcol[i]
+                if s_node is None or t_node is None:
+                    continue
+                ident = (rel.type, s_node.label, s_node.key, t_node.label, t_node.key, ())
                 if ident not in plain or plain[ident][0] > i:
-                    plain[ident] = (i, RelRecord(rel.type, scol[i], tcol[i], {}, row_numbers[i], {}, None))
+                    plain[ident] = (i, RelRecord(rel.type, s_node, t_node, {}, row_numbers[i], {}, None))
 
         # transfers of the simple rows, as columns. A key that a simple line of the chunk
         # shows again is one transfer with several lines when every line says the same
         # transfer (the reference merges them so); any other repeat goes the reference way.
         made = self._transfers(fast, row_numbers, col, tcols)
         complex_keys = {r.key for _, r in keyed}
-        lines: dict[str, list[int]] = {}
-        for j, key in enumerate(made.keys):
-            lines.setdefault(key, []).append(j)
-        entries, sightings = [], []
-        for key, group in lines.items():
-            if key not in complex_keys and all(_same(made, group[0], j) for j in group[1:]):
-                entries.append(group[0])
-                sightings.append(group)
-            else:
-                keyed.extend((made.at[j], made._record(j)) for j in group)
-        columns = made.select(entries, sightings)
+        if len(set(made.keys)) == len(made.keys) and complex_keys.isdisjoint(made.keys):
+            columns = made       # (the usual chunk: every transfer on one line of it)
+        else:
+            lines: dict[str, list[int]] = {}
+            for j, key in enumerate(made.keys):
+                lines.setdefault(key, []).append(j)
+            entries, sightings = [], []
+            for key, group in lines.items():
+                if key not in complex_keys and all(_same(made, group[0], j) for j in group[1:]):
+                    entries.append(group[0])
+                    sightings.append(group)
+                else:
+                    keyed.extend((made.at[j], made._record(j)) for j in group)
+            columns = made.select(entries, sightings)
         keyed.sort(key=lambda item: item[0])
-        rels = [r for _, r in plain.values()] + [r for _, r in keyed]
+        # a plain relationship is written once per run (its first row): those sent before
+        # are left out here, as the writer would leave them out (it remembers them too)
+        sent = self._plain_sent
+        rels = [r for ident, (_, r) in plain.items() if ident not in sent] + [r for _, r in keyed]
+        if len(sent) > MEMO_LIMIT * 2:
+            sent.clear()
+        sent.update(dict.fromkeys(plain))
         return ColumnarChunk(results, self._emit_nodes(per_row_nodes, row_numbers), rels, columns)
 
     def _row_checks(self, col: Any, simple: list[bool]) -> None:
@@ -418,10 +443,10 @@ class StatementPlan:
             ends = [(b, a) if flags[i] == equals else (a, b) for (a, b), i in zip(ends, at)]
         out = TransferColumns("BankAccount", "BankAccount", self.prop_names, self.temporal)
         props = out.props
+        take = _taker(at)
         for prop, refs in self.transfer_set:
             if len(refs) == 1:
-                c = col(refs[0])
-                props[prop] = [c[i] for i in at]      # (cleaned cells: None when empty, never "")
+                props[prop] = take(col(refs[0]))      # (cleaned cells: None when empty, never "")
             else:
                 cs = [col(r) for r in refs]
                 props[prop] = [next((c[i] for c in cs if c[i] is not None and c[i] != ""), None) for i in at]
@@ -430,14 +455,15 @@ class StatementPlan:
         props["cash"] = [a.props.get("kind") == "cash" or b.props.get("kind") == "cash" for a, b in ends]
         nothing = [None] * len(at)
         tx_ids, times, amounts = props.get("tx_id", nothing), props.get("time", nothing), props.get("amount", nothing)
-        key_of = keys.transfer_key
-        out.keys = [key_of(t, a.key, b.key, w.isoformat() if w else "", 0.0 if m is None else m)
-                    for t, (a, b), w, m in zip(tx_ids, ends, times, amounts)]
         for prop in self.temporal:
             props[prop] = [None if w is None else w.isoformat() for w in props[prop]]
         out.sources = [a.key for a, _ in ends]
         out.targets = [b.key for _, b in ends]
-        out.rows = [row_numbers[i] for i in at]
+        key_of = keys.transfer_key
+        iso = props["time"] if "time" in self.temporal else [w.isoformat() if w else None for w in times]
+        out.keys = [key_of(t, a, b, w or "", 0.0 if m is None else m)
+                    for t, a, b, w, m in zip(tx_ids, out.sources, out.targets, iso, amounts)]
+        out.rows = take(row_numbers)
         out.at = at
         out._ends = ends
         return out
@@ -508,6 +534,28 @@ class StatementPlan:
         """After a failed write: nothing may count as written."""
         self._known.clear()
         self._absorbed.clear()
+
+
+def _taker(indexes: list[int]) -> Any:
+    """A function giving a list of the items at ``indexes`` of a sequence (C speed)."""
+    if len(indexes) > 1:
+        get = itemgetter(*indexes)
+        return lambda seq: list(get(seq))
+    return lambda seq: [seq[i] for i in indexes]
+
+
+def _columns(chunk: list[tuple[int, dict]], columns: list[str]) -> list[tuple]:
+    """The chunk's cells of each column (None where a row lacks the column), by column."""
+    if not columns:
+        return []
+    if len(columns) == 1:
+        return [tuple(raw.get(columns[0]) for _, raw in chunk)]
+    rows = [raw for _, raw in chunk]
+    try:
+        cells = list(map(itemgetter(*columns), rows))      # (C speed; every row has every column)
+    except KeyError:
+        cells = [tuple(raw.get(c) for c in columns) for raw in rows]
+    return list(zip(*cells)) if cells else [() for _ in columns]
 
 
 def _same(made: TransferColumns, i: int, j: int) -> bool:

@@ -16,6 +16,8 @@ import datetime as dt
 import gc
 import hashlib
 import json
+import sys
+import threading
 import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -206,10 +208,12 @@ def _finish_run(db: GraphDB, report: FileReport, user: str) -> None:
 
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a chunk is cleaned. The rows make no reference
+    """Pause Python's cycle collector while a file is loaded. The rows make no reference
     cycles (their garbage goes as it is made), but they allocate so many objects that the
     collector would run several full passes per chunk over every live object (the
-    cleaners' memos included): about a third of the Python time per row. Bounded: one chunk."""
+    cleaners' memos included): about a third of the Python time per row. Paused per
+    chunk, the collector still ran a full pass each time it was switched back on (a few
+    percent of a load); paused for the whole file, it runs once, at the end."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -229,18 +233,12 @@ def _results(table: read.Table, mapping: Mapping, found: dict[str, str], scope: 
     """Each chunk cleaned: column-wise when the mapping is statement-shaped and the fast
     path is on (loaders/columnar.py), row by row otherwise (the reference)."""
     plan = plan_for(mapping) if columnar else None
-    chunks = table.chunks()
-    while True:
-        with _gc_paused():   # reading the chunk too: that makes its rows' objects
-            chunk = next(chunks, None)
-            if chunk is None:
-                return
-            if plan is not None:
-                done = plan.apply_chunk(chunk, found, scope)
-                yield chunk, done.results, done
-                continue
-            results = [mapping.apply(n, raw, found, scope) for n, raw in chunk]
-        yield chunk, results, None
+    for chunk in table.chunks():
+        if plan is not None:
+            done = plan.apply_chunk(chunk, found, scope)
+            yield chunk, done.results, done
+        else:
+            yield chunk, [mapping.apply(n, raw, found, scope) for n, raw in chunk], None
 
 
 def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mapping_file: Path | None = None,
@@ -299,45 +297,46 @@ def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mappin
         seen: set[int] = set()
         by_mapping = report.kind != "ftm"
         behind = _WriteBehind(writer, report, rejects)
-        try:
-            for chunk, results, columns in chunks:
-                nodes, rels, good = [], [], 0
-                for (row_number, raw), result in zip(chunk, results):
-                    row_at = row_number
-                    report.read += 1
-                    for note in raw.get(read.WARNINGS_KEY, ()):
-                        code, column = note[0], note[1]
-                        if code == "bad_bytes" and by_mapping:
-                            continue    # the mapping weighs it: a warning, or a reject in a key field
-                        detail = note[2] if len(note) > 2 else _READ_WARNINGS.get(code, code)
-                        warnings.add(Issue(row_number, column, code, detail))
-                    for issue in result.warnings:
-                        warnings.add(issue)
-                    if result.rejects:
-                        report.rejected += 1
-                        for issue in result.rejects:
-                            rejects.add(issue)
-                        continue
-                    fingerprint = _row_fingerprint(raw)
-                    if fingerprint in seen:
-                        warnings.add(Issue(row_number, None, "duplicate_row",
-                                           "exact duplicate of an earlier row: loaded once"))
-                    elif len(seen) < DUPLICATE_MEMORY:
-                        seen.add(fingerprint)
-                    good += 1
-                    nodes.extend(result.nodes)
-                    rels.extend(result.rels)
-                if columns is not None:     # the fast path: the chunk's records, built together
-                    nodes, rels = columns.nodes, columns.rels
-                behind.submit(nodes, rels, good, columns.transfers if columns is not None else None)
+        with _gc_paused():
+            try:
+                for chunk, results, columns in chunks:
+                    nodes, rels, good = [], [], 0
+                    for (row_number, raw), result in zip(chunk, results):
+                        row_at = row_number
+                        report.read += 1
+                        for note in raw.get(read.WARNINGS_KEY, ()):
+                            code, column = note[0], note[1]
+                            if code == "bad_bytes" and by_mapping:
+                                continue    # the mapping weighs it: a warning, or a reject in a key field
+                            detail = note[2] if len(note) > 2 else _READ_WARNINGS.get(code, code)
+                            warnings.add(Issue(row_number, column, code, detail))
+                        for issue in result.warnings:
+                            warnings.add(issue)
+                        if result.rejects:
+                            report.rejected += 1
+                            for issue in result.rejects:
+                                rejects.add(issue)
+                            continue
+                        fingerprint = _row_fingerprint(raw)
+                        if fingerprint in seen:
+                            warnings.add(Issue(row_number, None, "duplicate_row",
+                                               "exact duplicate of an earlier row: loaded once"))
+                        elif len(seen) < DUPLICATE_MEMORY:
+                            seen.add(fingerprint)
+                        good += 1
+                        nodes.extend(result.nodes)
+                        rels.extend(result.rels)
+                    if columns is not None:     # the fast path: the chunk's records, built together
+                        nodes, rels = columns.nodes, columns.rels
+                    behind.submit(nodes, rels, good, columns.transfers if columns is not None else None)
+                    if progress is not None:
+                        progress(Progress(path.name, report.read, report.loaded, report.rejected,
+                                          time.monotonic() - clock))
+                behind.settle()
                 if progress is not None:
-                    progress(Progress(path.name, report.read, report.loaded, report.rejected,
-                                      time.monotonic() - clock))
-            behind.settle()
-            if progress is not None:
-                progress(Progress(path.name, report.read, report.loaded, report.rejected, time.monotonic() - clock))
-        finally:
-            behind.close()
+                    progress(Progress(path.name, report.read, report.loaded, report.rejected, time.monotonic() - clock))
+            finally:
+                behind.close()
         report.status = "validated" if dry_run else "loaded"
     except LoadError as exc:
         report.status, report.message = "failed", str(exc)
@@ -378,10 +377,17 @@ class _WriteBehind:
     (the database and the Python side then use both cores). At most one chunk is in
     flight, so memory stays bounded; the writer's state is only touched by the worker."""
 
+    #: How long the cleaning thread may hold the interpreter before the writer may take it
+    #: (Python's default is 5 ms): the writer wakes on each answer from the database and
+    #: sends the next statement; at 5 ms the database waited for it, at 0.5 ms it does not.
+    SWITCH_INTERVAL = 0.0005
+
     def __init__(self, writer: GraphWriter | None, report: FileReport, rejects: _IssueLog):
         self.writer, self.report, self.rejects = writer, report, rejects
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orgtrace-writer") if writer else None
         self.pending: tuple[Future, int] | None = None
+        if self.pool is not None:
+            _switch_interval(+1, self.SWITCH_INTERVAL)
 
     def submit(self, nodes: list, rels: list, good: int, transfers: TransferColumns | None = None) -> None:
         if self.pool is None:
@@ -407,6 +413,23 @@ class _WriteBehind:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+            _switch_interval(-1, self.SWITCH_INTERVAL)
+
+
+_loads_writing = [0, None]     # loads with a writer thread in this process; the interval before
+_loads_lock = threading.Lock()
+
+
+def _switch_interval(change: int, interval: float) -> None:
+    """Shorten the interpreter's switch interval while any load writes (loads may run side
+    by side in the web app); the previous one is back when the last ends."""
+    with _loads_lock:
+        if change > 0 and _loads_writing[0] == 0:
+            _loads_writing[1] = sys.getswitchinterval()
+            sys.setswitchinterval(min(interval, _loads_writing[1]))
+        _loads_writing[0] += change
+        if _loads_writing[0] == 0 and _loads_writing[1] is not None:
+            sys.setswitchinterval(_loads_writing[1])
 
 
 def _is_jsonl(path: Path) -> bool:
