@@ -475,8 +475,9 @@ class StatementPlan:
         name and row are kept) and skips a key when this run already wrote every value of
         the fold. Equivalent and far shorter: nothing for a key whose every record is
         "absorbed" (each of its values, its name too, is what was emitted for the key
-        before: then so is any fold of them); otherwise the key's first occurrence, then
-        each distinct record in the order of its last occurrence."""
+        before: then so is any fold of them); otherwise the fold of the key's first
+        occurrence, then each distinct record in the order of its last occurrence, as one
+        record (:func:`_folded`)."""
         flat = [node for nodes in per_row for node in nodes if node is not None]
         ids = list(map(id, flat))
         last_at = dict(zip(ids, range(len(ids))))            # (C speed)
@@ -521,10 +522,7 @@ class StatementPlan:
                     absorbed[id(node)] = node
                 else:
                     absorbed.pop(id(node), None)
-            out.append(head if head.row == rows[start] else
-                       NodeRecord(head.label, head.key, head.props, rows[start], head.resolve_by_name,
-                                  head.adopt_name_key, head.match_name))
-            out.extend(order)
+            out.extend(_folded(head, order, rows[start]))
         if len(known_of) > MEMO_LIMIT * 2 or len(absorbed) > MEMO_LIMIT * 2:
             known_of.clear()
             absorbed.clear()
@@ -534,6 +532,27 @@ class StatementPlan:
         """After a failed write: nothing may count as written."""
         self._known.clear()
         self._absorbed.clear()
+
+
+def _folded(head: NodeRecord, order: list[NodeRecord], row: int) -> list[NodeRecord]:
+    """A key's records as the writer folds them: ``head`` (its first occurrence, at
+    ``row``) then ``order``, later values winning, the head's name and row kept. One
+    record when none of them is re-keyed or adopts a key by name (those the writer
+    resolves record by record): several records per key (an account holder is also a
+    counterparty) would be folded again, record by record, on the writer's thread."""
+    if len(order) == 1 and order[0] is head and head.row == row:
+        return order
+    if head.resolve_by_name or head.adopt_name_key or any(n.resolve_by_name or n.adopt_name_key for n in order):
+        first = head if head.row == row else NodeRecord(head.label, head.key, head.props, row, head.resolve_by_name,
+                                                        head.adopt_name_key, head.match_name)
+        return [first, *order]
+    props: dict[str, Any] = {}
+    for node in (head, *order):
+        props.update({k: v for k, v in node.props.items() if v is not None and k not in CREATE_ONLY})
+    name = head.props.get("name")
+    if name is not None:
+        props["name"] = name
+    return [NodeRecord(head.label, head.key, props, row, False, False, head.match_name)]
 
 
 def _taker(indexes: list[int]) -> Any:

@@ -280,6 +280,19 @@ def _version(v: dict) -> str:
     return f"{v['source']} → {v['target']}, {amount}, {when}{where}"
 
 
+class Quiet(list):
+    """A statement's parameter list that prints as its length. The driver formats every
+    RUN message for its debug log (``repr`` of all parameters) whether or not that log is
+    on: for a chunk's rows this cost more than packing them, on the writer's thread that
+    the load waits for, and with debug logging on it would copy names and ID numbers into
+    the log. Packed exactly as a list."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} values>"
+
+
 class GraphWriter:
     """Writes chunks of records for one file. Remembers (boundedly) what it already wrote
     in this run so repeated accounts and people are not written again and again."""
@@ -409,7 +422,7 @@ class GraphWriter:
                optimistic: frozenset[str]) -> WriteOutcome:
         if transfers is not None and len(transfers):
             asked = self._marked(transfers.keys) if "TRANSFER" in optimistic else transfers.keys
-            known = {r["k"] for r in self.db.read(EXISTING_TRANSFER_KEYS, {"keys": asked})} if asked else set()
+            known = {r["k"] for r in self.db.read(EXISTING_TRANSFER_KEYS, {"keys": Quiet(asked)})} if asked else set()
             if known:
                 again = {i for i, key in enumerate(transfers.keys) if key in known}
                 rels = [*rels, *(r for i in sorted(again) for r in transfers.records(i))]
@@ -422,25 +435,25 @@ class GraphWriter:
 
         def work(tx: ManagedTransaction) -> WriteOutcome:
             if adopt:
-                tx.run(ADOPT_NAME_KEYS, rows=adopt).consume()
+                tx.run(ADOPT_NAME_KEYS, rows=Quiet(adopt)).consume()
             for label, rows in node_batches.items():
                 if label in optimistic:     # (those this run wrote before exist; no other does)
                     existing = prior[label]
                 else:
-                    existing = {r["k"] for r in tx.run(existing_nodes_cypher(label), keys=[r["key"] for r in rows])}
+                    existing = {r["k"] for r in tx.run(existing_nodes_cypher(label), keys=Quiet(r["key"] for r in rows))}
                 new, temporal = _wire_rows([self._new_node(row) for row in rows if row["key"] not in existing])
                 if new:
-                    tx.run(create_nodes_cypher(label, temporal), rows=new).consume()
+                    tx.run(create_nodes_cypher(label, temporal), rows=Quiet(new)).consume()
                 old, temporal = _wire_rows([dict(row) for row in rows if row["key"] in existing])
                 if old:
-                    tx.run(node_merge_cypher(label, temporal), rows=old, **prov).consume()
+                    tx.run(node_merge_cypher(label, temporal), rows=Quiet(old), **prov).consume()
             rejected = dict(conflicts)
             repeated = set(duplicates)
             for (rel_type, source, target), rows in keyed.items():
                 key = schema.REL_BY_TYPE[rel_type].key
                 found = {r["k"]: {"source": r["source"], "target": r["target"], "amount": r["amount"],
                                   "time": r["time"], "runs": r["runs"] or [], "rows": r["rows"] or []}
-                         for r in tx.run(existing_keyed_cypher(rel_type, key), keys=[r["key"] for r in rows])}
+                         for r in tx.run(existing_keyed_cypher(rel_type, key), keys=Quiet(r["key"] for r in rows))}
                 new = [self._new_rel(row) for row in rows if row["key"] not in found]
                 same, clashes = [], []
                 for row in rows:
@@ -462,14 +475,14 @@ class GraphWriter:
                             rejected[n] = _conflict(row["key"], old, row["version"])
                 if new:
                     new, temporal = _wire_rows(new)
-                    tx.run(create_keyed_cypher(rel_type, source, target, temporal), rows=new).consume()
+                    tx.run(create_keyed_cypher(rel_type, source, target, temporal), rows=Quiet(new)).consume()
                 if same:
                     same, temporal = _wire_rows([{"key": row["key"], "props": row["props"], "rows": row["rows"]}
                                                  for row in same])
-                    tx.run(update_keyed_cypher(rel_type, key, temporal), rows=same, **prov).consume()
+                    tx.run(update_keyed_cypher(rel_type, key, temporal), rows=Quiet(same), **prov).consume()
             for (rel_type, source, target, merge_on), rows in rel_batches.items():
                 rows, temporal = _wire_rows([dict(row) for row in rows])
-                tx.run(rel_merge_cypher(rel_type, source, target, merge_on, temporal), rows=rows, **prov).consume()
+                tx.run(rel_merge_cypher(rel_type, source, target, merge_on, temporal), rows=Quiet(rows), **prov).consume()
             if transfers is not None and len(transfers):
                 self._write_transfer_columns(tx, transfers)
                 repeated.update(transfers.repeated_rows())
@@ -492,12 +505,12 @@ class GraphWriter:
         more = columns.more_rows()
         query = create_transfer_columns_cypher(columns.source_label, columns.target_label, columns.prop_names,
                                                columns.temporal, self._column_provenance(bool(more)))
-        params = {"keys": columns.keys, "sources": columns.sources, "targets": columns.targets,
-                  "rows": columns.rows, "run": self.prov.run_key}
+        params = {"keys": Quiet(columns.keys), "sources": Quiet(columns.sources),
+                  "targets": Quiet(columns.targets), "rows": Quiet(columns.rows), "run": self.prov.run_key}
         if more:
             params["more"] = more
         for j, name in enumerate(columns.prop_names):
-            params[f"p{j}"] = columns.props[name]
+            params[f"p{j}"] = Quiet(columns.props[name])
         written = tx.run(query, params).single()["written"]
         if written != len(columns):    # an end missing: a defect, never a silent loss
             raise RuntimeError(f"{len(columns) - written} of {len(columns)} transfers found no account to attach to")

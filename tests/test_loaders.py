@@ -121,6 +121,22 @@ def test_cash_rows_are_kept_and_traceable(clean_db, tmp_path):
     assert rows == [{"k": "CASH:6222020000000001", "kind": "cash", "amount": 500.0}]
 
 
+def test_driver_debug_log_holds_no_personal_data(clean_db, tmp_path, caplog):
+    """The driver logs every statement it sends at debug level, parameters included: the
+    writer's parameter lists print as their length, so turning that log on to diagnose a
+    load does not copy ID numbers and names into it (and costs no formatting when off)."""
+    import logging
+    with caplog.at_level(logging.DEBUG, logger="neo4j"):
+        report = load_file(clean_db, write(tmp_path / "pair.csv", bank_rows(PAYER_LINE, PAYEE_LINE)),
+                           report_dir=tmp_path)
+    assert report.loaded == 2
+    runs = [r.getMessage() for r in caplog.records if "C: RUN" in r.getMessage()]
+    assert any("UNWIND" in m for m in runs)      # the statements were logged
+    text = "\n".join(runs)
+    for personal in ("110101199003077774", "张三", "李四", "6222020000000001"):
+        assert personal not in text
+
+
 def test_reloading_changes_no_count_and_dry_run_writes_nothing(clean_db, tmp_path):
     path = write(tmp_path / "s.csv", bank_rows(PAYER_LINE, PAYEE_LINE.replace("TX0001", "TX0003")), "gbk")
     dry = load_file(clean_db, path, dry_run=True, report_dir=tmp_path)
