@@ -16,7 +16,7 @@ from neo4j import ManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from graph import schema
-from graph.connection import GraphDB
+from graph.connection import GraphDB, Quiet, quiet
 from graph.provenance import files_of, run_sources
 from loaders.records import NodeRecord, RelRecord
 
@@ -280,19 +280,6 @@ def _version(v: dict) -> str:
     return f"{v['source']} → {v['target']}, {amount}, {when}{where}"
 
 
-class Quiet(list):
-    """A statement's parameter list that prints as its length. The driver formats every
-    RUN message for its debug log (``repr`` of all parameters) whether or not that log is
-    on: for a chunk's rows this cost more than packing them, on the writer's thread that
-    the load waits for, and with debug logging on it would copy names and ID numbers into
-    the log. Packed exactly as a list."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return f"<{len(self)} values>"
-
-
 class GraphWriter:
     """Writes chunks of records for one file. Remembers (boundedly) what it already wrote
     in this run so repeated accounts and people are not written again and again."""
@@ -422,7 +409,7 @@ class GraphWriter:
                optimistic: frozenset[str]) -> WriteOutcome:
         if transfers is not None and len(transfers):
             asked = self._marked(transfers.keys) if "TRANSFER" in optimistic else transfers.keys
-            known = {r["k"] for r in self.db.read(EXISTING_TRANSFER_KEYS, {"keys": Quiet(asked)})} if asked else set()
+            known = {r["k"] for r in self.db.read(EXISTING_TRANSFER_KEYS, {"keys": asked})} if asked else set()
             if known:
                 again = {i for i, key in enumerate(transfers.keys) if key in known}
                 rels = [*rels, *(r for i in sorted(again) for r in transfers.records(i))]
@@ -505,13 +492,13 @@ class GraphWriter:
         more = columns.more_rows()
         query = create_transfer_columns_cypher(columns.source_label, columns.target_label, columns.prop_names,
                                                columns.temporal, self._column_provenance(bool(more)))
-        params = {"keys": Quiet(columns.keys), "sources": Quiet(columns.sources),
-                  "targets": Quiet(columns.targets), "rows": Quiet(columns.rows), "run": self.prov.run_key}
+        params = {"keys": columns.keys, "sources": columns.sources, "targets": columns.targets,
+                  "rows": columns.rows, "run": self.prov.run_key}
         if more:
             params["more"] = more
         for j, name in enumerate(columns.prop_names):
-            params[f"p{j}"] = Quiet(columns.props[name])
-        written = tx.run(query, params).single()["written"]
+            params[f"p{j}"] = columns.props[name]
+        written = tx.run(query, quiet(params)).single()["written"]
         if written != len(columns):    # an end missing: a defect, never a silent loss
             raise RuntimeError(f"{len(columns) - written} of {len(columns)} transfers found no account to attach to")
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from core.errors import ScreeningError
-from graph.connection import GraphDB
+from graph.connection import GraphDB, quiet
 from graph.provenance import resolve_records
 from queries.runner import run_report
 from screening.config import Rule, ScreeningConfig
@@ -232,7 +232,7 @@ def run_screening(db: GraphDB, config: ScreeningConfig, *, user: str) -> RunSumm
     def work(tx: Any) -> None:
         tx.run("MATCH (f:Finding) DETACH DELETE f").consume()
         for i in range(0, len(rows), 500):
-            tx.run(_WRITE, {"rows": rows[i:i + 500], "run": run, "at": started, "user": user}).consume()
+            tx.run(_WRITE, quiet({"rows": rows[i:i + 500], "run": run, "at": started, "user": user})).consume()
         tx.run("CREATE (r:ScreeningRun {key: $run, user: $user, started_at: $started, finished_at: $finished, "
                "rules_sha256: $sha, findings: $findings, organizations: $orgs, suppressed: $suppressed})",
                {"run": run, "user": user, "started": started, "finished": finished, "sha": config.sha256,

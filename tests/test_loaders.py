@@ -129,6 +129,9 @@ def test_driver_debug_log_holds_no_personal_data(clean_db, tmp_path, caplog):
     with caplog.at_level(logging.DEBUG, logger="neo4j"):
         report = load_file(clean_db, write(tmp_path / "pair.csv", bank_rows(PAYER_LINE, PAYEE_LINE)),
                            report_dir=tmp_path)
+        # (any query through GraphDB: its list parameters print as their length too)
+        assert clean_db.read("UNWIND $ids AS i RETURN i", {"ids": ["110101199003077774"]}) == \
+            [{"i": "110101199003077774"}]
     assert report.loaded == 2
     runs = [r.getMessage() for r in caplog.records if "C: RUN" in r.getMessage()]
     assert any("UNWIND" in m for m in runs)      # the statements were logged
