@@ -217,6 +217,18 @@ def create_transfer_columns_cypher(source: str, target: str, prop_names: tuple[s
             f"RETURN count(r) AS written")
 
 
+def rel_create_cypher(rel_type: str, source: str, target: str, merge_on: tuple[str, ...],
+                      temporal: set[str] = frozenset()) -> str:
+    """The first sighting of a relationship that cannot exist yet (an end was created in
+    this transaction, so no other transaction can have linked to it): what
+    :func:`rel_merge_cypher` makes of it, without the search for an existing one."""
+    pattern = ", ".join(f"{p}: row.merge.{p}" for p in merge_on)
+    return (f"UNWIND $rows AS row {_ends(source, target)}"
+            f"CREATE (a)-[r:{rel_type}{' {' + pattern + '}' if pattern else ''}]->(b) "
+            f"SET r += row.props, r.src_rows = [row.rows[0]], r.load_runs = [$run]"
+            f"{_temporal_set('r', temporal)}")
+
+
 def rel_merge_cypher(rel_type: str, source: str, target: str, merge_on: tuple[str, ...],
                      temporal: set[str] = frozenset()) -> str:
     pattern = ", ".join(f"{p}: row.merge.{p}" for p in merge_on)
@@ -423,6 +435,7 @@ class GraphWriter:
         def work(tx: ManagedTransaction) -> WriteOutcome:
             if adopt:
                 tx.run(ADOPT_NAME_KEYS, rows=Quiet(adopt)).consume()
+            created: dict[str, set[str]] = {}     # keys CREATEd by this transaction, per label
             for label, rows in node_batches.items():
                 if label in optimistic:     # (those this run wrote before exist; no other does)
                     existing = prior[label]
@@ -431,6 +444,7 @@ class GraphWriter:
                 new, temporal = _wire_rows([self._new_node(row) for row in rows if row["key"] not in existing])
                 if new:
                     tx.run(create_nodes_cypher(label, temporal), rows=Quiet(new)).consume()
+                    created[label] = {row["props"]["key"] for row in new}
                 old, temporal = _wire_rows([dict(row) for row in rows if row["key"] in existing])
                 if old:
                     tx.run(node_merge_cypher(label, temporal), rows=Quiet(old), **prov).consume()
@@ -469,7 +483,16 @@ class GraphWriter:
                     tx.run(update_keyed_cypher(rel_type, key, temporal), rows=Quiet(same), **prov).consume()
             for (rel_type, source, target, merge_on), rows in rel_batches.items():
                 rows, temporal = _wire_rows([dict(row) for row in rows])
-                tx.run(rel_merge_cypher(rel_type, source, target, merge_on, temporal), rows=Quiet(rows), **prov).consume()
+                # (each relationship comes once per run: one to a node made just now is new)
+                fresh_sources, fresh_targets = created.get(source, ()), created.get(target, ())
+                new = [row for row in rows if row["source"] in fresh_sources or row["target"] in fresh_targets]
+                if new:
+                    tx.run(rel_create_cypher(rel_type, source, target, merge_on, temporal), rows=Quiet(new),
+                           **prov).consume()
+                if len(new) < len(rows):
+                    old = [row for row in rows if not (row["source"] in fresh_sources or row["target"] in fresh_targets)]
+                    tx.run(rel_merge_cypher(rel_type, source, target, merge_on, temporal), rows=Quiet(old),
+                           **prov).consume()
             if transfers is not None and len(transfers):
                 self._write_transfer_columns(tx, transfers)
                 repeated.update(transfers.repeated_rows())

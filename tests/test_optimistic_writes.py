@@ -143,3 +143,28 @@ def test_another_loader_writing_the_same_keys_meanwhile(clean_db, tmp_path, monk
     assert clean_db.read("MATCH (x:BankAccount {key: '6217000010000000009'}) RETURN count(x) AS n")[0]["n"] == 1
     t9 = clean_db.read("MATCH ()-[t:TRANSFER {tx_key: 'id:T9'}]->() RETURN t.load_runs AS runs")
     assert len(t9) == 1 and t9[0]["runs"][0] == "other" and len(t9[0]["runs"]) == 2
+
+
+def test_relationships_of_new_nodes_are_created_as_merge_would(clean_db, tmp_path, monkeypatch):
+    """A relationship without a key (an account's holder: HOLDS) to a node the same
+    transaction created cannot exist yet, so it is CREATEd instead of MERGEd. Same graph,
+    provenance included, as merging every one: the demo's statements loaded twice (the
+    second load meets every node and relationship) and a hostile file."""
+    files = _files(tmp_path)
+    created = []
+    original = writer_module.rel_create_cypher
+
+    def counting(*args, **kwargs):
+        created.append(args[0])
+        return original(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(writer_module, "rel_create_cypher", counting)
+        fast = _load(clean_db, files, tmp_path, "created", chunk_rows=300)
+    assert "HOLDS" in created
+    with monkeypatch.context() as patch:
+        patch.setattr(writer_module, "rel_create_cypher", writer_module.rel_merge_cypher)
+        merged = _load(clean_db, files, tmp_path, "merged", chunk_rows=300)
+    assert fast == merged
+    holds = clean_db.read("MATCH (p)-[h:HOLDS]->(a) WITH p, a, count(h) AS n WHERE n > 1 RETURN count(*) AS dup")
+    assert holds[0]["dup"] == 0

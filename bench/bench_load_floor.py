@@ -1,0 +1,217 @@
+"""What the database alone needs for a statement file's graph: the floor under any loader.
+
+    python -m bench.bench_load_floor [--rows 200000] [--accounts 20000] [--repeat 3] [--demo DIR] [--lines N]
+
+The issue on load speed compares ``cli.py load`` with a hand-written loader that writes less
+(accounts and transfers only). This bench separates the database's share from the loader's:
+every statement is prepared in memory first, then only the sending, the server's work and
+the commits are timed, each time into a freshly emptied database with all of OrgTrace's
+constraints and indexes, on one throwaway local server:
+
+- **hand-written (bare)**: the issue's ``UNWIND $rows … MERGE`` statement
+  (``bench.bench_vs_unwind.UNWIND``), batches of 10,000 rows;
+- **hand-written (same graph)**: what an engineer writes by hand for the graph OrgTrace
+  keeps: the same statement plus each account's holder (a Person, or an Organization by its
+  credit code) and HOLDS, and run and row provenance lists on every node and relationship
+  (a transfer seen again appends its run and row). No checks at all;
+- **OrgTrace's statements**: every transaction ``cli.py load`` sent for this file (recorded
+  during one real load), replayed as they were, one after another.
+
+Prints each one's seconds (median of --repeat), rows/s and the ratios. With ``--lines N``
+only the first N lines of the file are used (the statements of a demo case in one piece
+need a few GB for the recording). Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import neo4j  # noqa: E402
+
+from bench.bench_load import write_statements  # noqa: E402
+from bench.bench_vs_unwind import BATCH, UNWIND  # noqa: E402
+from core.settings import load_settings  # noqa: E402
+from graph import admin  # noqa: E402
+from graph.connection import connect  # noqa: E402
+from graph.server import LocalServer, free_port  # noqa: E402
+from loaders.pipeline import load_file  # noqa: E402
+
+OUT = {"出", "支出", "付", "借", "D", "DR"}
+RESIDENT_ID = re.compile(r"\d{17}[\dXx]")
+
+# The graph OrgTrace keeps, written by hand: holders, HOLDS and provenance as well.
+SAME_GRAPH = """
+UNWIND $rows AS r
+MERGE (o:BankAccount {key: r.o})
+  ON CREATE SET o.number = r.o, o.holder_name = r.on, o.load_runs = [$run], o.src_run = $run, o.src_row = r.row
+MERGE (c:BankAccount {key: r.c})
+  ON CREATE SET c.number = r.c, c.holder_name = r.cn, c.bank = r.cb, c.load_runs = [$run], c.src_run = $run,
+                c.src_row = r.row
+FOREACH (_ IN CASE WHEN r.op IS NULL THEN [] ELSE [1] END |
+  MERGE (p:Person {key: r.op})
+    ON CREATE SET p.name = r.on, p.id_number = r.op, p.load_runs = [$run], p.src_run = $run, p.src_row = r.row
+  MERGE (p)-[h:HOLDS]->(o) ON CREATE SET h.load_runs = [$run], h.src_rows = [r.row])
+FOREACH (_ IN CASE WHEN r.oo IS NULL THEN [] ELSE [1] END |
+  MERGE (g:Organization {key: r.oo})
+    ON CREATE SET g.name = r.on, g.credit_code = r.oo, g.load_runs = [$run], g.src_run = $run, g.src_row = r.row
+  MERGE (g)-[h:HOLDS]->(o) ON CREATE SET h.load_runs = [$run], h.src_rows = [r.row])
+FOREACH (_ IN CASE WHEN r.cp IS NULL THEN [] ELSE [1] END |
+  MERGE (p:Person {key: r.cp})
+    ON CREATE SET p.name = r.cn, p.id_number = r.cp, p.load_runs = [$run], p.src_run = $run, p.src_row = r.row
+  MERGE (p)-[h:HOLDS]->(c) ON CREATE SET h.load_runs = [$run], h.src_rows = [r.row])
+FOREACH (_ IN CASE WHEN r.co IS NULL THEN [] ELSE [1] END |
+  MERGE (g:Organization {key: r.co})
+    ON CREATE SET g.name = r.cn, g.credit_code = r.co, g.load_runs = [$run], g.src_run = $run, g.src_row = r.row
+  MERGE (g)-[h:HOLDS]->(c) ON CREATE SET h.load_runs = [$run], h.src_rows = [r.row])
+WITH r, CASE WHEN r.out THEN [o, c] ELSE [c, o] END AS ends
+WITH r, ends[0] AS a, ends[1] AS b
+MERGE (a)-[t:TRANSFER {tx_key: r.s}]->(b)
+  ON CREATE SET t.tx_id = r.s, t.amount = r.m, t.time = localdatetime(r.t), t.memo = r.memo,
+                t.load_runs = [$run], t.src_rows = [r.row]
+  ON MATCH SET t.load_runs = t.load_runs + $run, t.src_rows = t.src_rows + r.row
+"""
+
+
+def hand_rows(path: Path, encoding: str, lines: int | None) -> tuple[list[dict], list[dict]]:
+    """The file's rows as the bare and the same-graph hand-written statements take them."""
+    bare, same = [], []
+    with open(path, encoding=encoding, newline="") as handle:
+        for n, r in enumerate(islice(csv.DictReader(handle), lines), start=2):
+            try:
+                when = datetime.strptime(r["交易时间"], "%Y-%m-%d %H:%M:%S").isoformat()
+            except ValueError:
+                continue
+            own, other = r["交易卡号"], r["交易对手账卡号"] or "CASH:" + r["交易卡号"]
+            out = r["收付标志"].strip().upper() in OUT
+            a, b = (own, other) if out else (other, own)
+            an, bn = (r["账户开户名称"], r["对手户名"]) if out else (r["对手户名"], r["账户开户名称"])
+            amount, tx = abs(float(r["交易金额"])), "id:" + r["交易流水号"]
+            bare.append({"a": a, "b": b, "an": an, "bn": bn, "s": tx, "m": amount, "t": when,
+                         "memo": r["摘要说明"], "row": n})
+            own_id, other_id = r["开户人证件号码"].strip() or None, r["对手身份证号"].strip() or None
+            same.append({"o": own, "on": r["账户开户名称"], "c": other, "cn": r["对手户名"], "cb": r["对手开户银行"],
+                         "op": own_id if own_id and RESIDENT_ID.fullmatch(own_id) else None,
+                         "oo": own_id if own_id and not RESIDENT_ID.fullmatch(own_id) else None,
+                         "cp": other_id if other_id and RESIDENT_ID.fullmatch(other_id) else None,
+                         "co": other_id if other_id and not RESIDENT_ID.fullmatch(other_id) else None,
+                         "out": out, "s": tx, "m": amount, "t": when, "memo": r["摘要说明"], "row": n})
+    return bare, same
+
+
+def record_orgtrace(db, path: Path, reports: Path) -> list[list[tuple[str, dict]]]:
+    """Every transaction (its statements and parameters) one ``load_file`` sends."""
+    transactions: list[list[tuple[str, dict]]] = []
+    current: dict[int, list[tuple[str, dict]]] = {}
+    alive: list[object] = []       # (a finished transaction's id could be reused by the next)
+    original = neo4j.ManagedTransaction.run
+
+    def recording(tx, query, parameters=None, **kwargs):
+        statements = current.get(id(tx))
+        if statements is None:
+            statements = current[id(tx)] = []
+            transactions.append(statements)
+            alive.append(tx)
+        statements.append((str(query), {**(parameters or {}), **kwargs}))
+        return original(tx, query, parameters, **kwargs)
+
+    neo4j.ManagedTransaction.run = recording
+    try:
+        load_file(db, path, kind="bank", report_dir=reports)
+    finally:
+        neo4j.ManagedTransaction.run = original
+    return transactions      # (in the order they began)
+
+
+def timed(db, transactions: list[list[tuple[str, dict]]]) -> float:
+    """Seconds to run and commit these transactions, one after another."""
+    def work(tx, statements):
+        for query, params in statements:
+            tx.run(query, params).consume()
+
+    start = time.perf_counter()
+    with db.driver.session(database=db.database) as session:
+        for statements in transactions:
+            session.execute_write(work, statements)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--accounts", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--demo", type=Path, help="a demo case folder: its bank statements are the file")
+    parser.add_argument("--lines", type=int, help="only the first N lines of the file")
+    parser.add_argument("--statements", default="bare,same,orgtrace",
+                        help="which to time, comma-separated (bare, same, orgtrace)")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="orgtrace-bench-floor-"))
+    if args.demo:
+        source, encoding = args.demo / "bank_statements_gbk.csv", "gb18030"
+    else:
+        source, encoding = work / "statements.csv", "utf-8"
+        write_statements(source, args.rows, args.accounts, encoding=encoding)
+    path = source
+    if args.lines:
+        path = work / f"first-{args.lines}.csv"
+        with open(source, "rb") as src, open(path, "wb") as dst:
+            dst.writelines(islice(src, args.lines + 1))
+    with open(path, "rb") as handle:
+        lines = sum(1 for _ in handle) - 1
+    bare, same = hand_rows(path, encoding, None)
+    settings = load_settings().with_local_server(data_dir=work / "neo4j", bolt_port=free_port())
+    server = LocalServer(settings)
+    server.start()
+    seconds: dict[str, list[float]] = {n: [] for n in ("bare", "same", "orgtrace") if n in args.statements.split(",")}
+    try:
+        with connect(settings, start_local=False) as db:
+            admin.wipe(db)
+            admin.init_db(db)
+            recorded = record_orgtrace(db, path, work / "reports")     # (also the server's warm-up)
+            batches = {
+                "bare": [[(UNWIND, {"rows": bare[i:i + BATCH], "run": "hand"})] for i in range(0, len(bare), BATCH)],
+                "same": [[(SAME_GRAPH, {"rows": same[i:i + BATCH], "run": "hand"})] for i in range(0, len(same), BATCH)],
+                "orgtrace": recorded,
+            }
+            for attempt in range(args.repeat):
+                names = list(seconds)
+                for name in names[attempt % len(names):] + names[:attempt % len(names)]:   # alternate who goes first
+                    admin.wipe(db)
+                    admin.init_db(db)
+                    spent = timed(db, batches[name])
+                    seconds[name].append(spent)
+                    print(f"run {attempt + 1} {name:<9} {spent:7.1f} s {lines / spent:10,.0f} rows/s", flush=True)
+    finally:
+        server.stop()
+    median = {name: statistics.median(values) for name, values in seconds.items()}
+    labels = {"bare": "hand-written, bare (the issue's peer)", "same": "hand-written, the same graph as OrgTrace",
+              "orgtrace": f"OrgTrace's own statements, replayed ({len(recorded)} transactions)"}
+    print("\n| statements (prepared beforehand; database time only) | seconds (median) | rows/s |")
+    print("|---|---|---|")
+    for name in seconds:
+        print(f"| {labels[name]} | {median[name]:.1f} | {lines / median[name]:,.0f} |")
+    print(f"\nfile: {lines:,} statement lines ({source.name}{f', first {args.lines:,}' if args.lines else ''}); "
+          f"{args.repeat} runs each")
+    for name in ("bare", "same"):
+        if name in median and "orgtrace" in median:
+            print(f"OrgTrace's statements against {labels[name]}: {median[name] / median['orgtrace']:.2f}x the speed")
+    where = f"--demo {args.demo}" if args.demo else f"--rows {args.rows} --accounts {args.accounts}"
+    print(f"\ncommand: python -m bench.bench_load_floor {where}{f' --lines {args.lines}' if args.lines else ''} "
+          f"--repeat {args.repeat}{'' if len(seconds) == 3 else ' --statements ' + ','.join(seconds)}")
+
+
+if __name__ == "__main__":
+    main()
