@@ -40,8 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 import neo4j  # noqa: E402
 
-from bench.bench_load import write_statements  # noqa: E402
-from bench.bench_vs_unwind import BATCH, UNWIND  # noqa: E402
+from bench.bench_vs_unwind import BATCH, UNWIND, add_file_arguments, statement_file  # noqa: E402
 from core.settings import load_settings  # noqa: E402
 from graph import admin  # noqa: E402
 from graph.connection import connect  # noqa: E402
@@ -52,29 +51,21 @@ OUT = {"出", "支出", "付", "借", "D", "DR"}
 RESIDENT_ID = re.compile(r"\d{17}[\dXx]")
 
 # The graph OrgTrace keeps, written by hand: holders, HOLDS and provenance as well.
+_HOLDER = """
+FOREACH (_ IN CASE WHEN r.{id} IS NULL THEN [] ELSE [1] END |
+  MERGE (h:{label} {{key: r.{id}}})
+    ON CREATE SET h.name = r.{name}, h.{id_prop} = r.{id}, h.load_runs = [$run], h.src_run = $run, h.src_row = r.row
+  MERGE (h)-[x:HOLDS]->({account}) ON CREATE SET x.load_runs = [$run], x.src_rows = [r.row])"""
 SAME_GRAPH = """
 UNWIND $rows AS r
 MERGE (o:BankAccount {key: r.o})
   ON CREATE SET o.number = r.o, o.holder_name = r.on, o.load_runs = [$run], o.src_run = $run, o.src_row = r.row
 MERGE (c:BankAccount {key: r.c})
   ON CREATE SET c.number = r.c, c.holder_name = r.cn, c.bank = r.cb, c.load_runs = [$run], c.src_run = $run,
-                c.src_row = r.row
-FOREACH (_ IN CASE WHEN r.op IS NULL THEN [] ELSE [1] END |
-  MERGE (p:Person {key: r.op})
-    ON CREATE SET p.name = r.on, p.id_number = r.op, p.load_runs = [$run], p.src_run = $run, p.src_row = r.row
-  MERGE (p)-[h:HOLDS]->(o) ON CREATE SET h.load_runs = [$run], h.src_rows = [r.row])
-FOREACH (_ IN CASE WHEN r.oo IS NULL THEN [] ELSE [1] END |
-  MERGE (g:Organization {key: r.oo})
-    ON CREATE SET g.name = r.on, g.credit_code = r.oo, g.load_runs = [$run], g.src_run = $run, g.src_row = r.row
-  MERGE (g)-[h:HOLDS]->(o) ON CREATE SET h.load_runs = [$run], h.src_rows = [r.row])
-FOREACH (_ IN CASE WHEN r.cp IS NULL THEN [] ELSE [1] END |
-  MERGE (p:Person {key: r.cp})
-    ON CREATE SET p.name = r.cn, p.id_number = r.cp, p.load_runs = [$run], p.src_run = $run, p.src_row = r.row
-  MERGE (p)-[h:HOLDS]->(c) ON CREATE SET h.load_runs = [$run], h.src_rows = [r.row])
-FOREACH (_ IN CASE WHEN r.co IS NULL THEN [] ELSE [1] END |
-  MERGE (g:Organization {key: r.co})
-    ON CREATE SET g.name = r.cn, g.credit_code = r.co, g.load_runs = [$run], g.src_run = $run, g.src_row = r.row
-  MERGE (g)-[h:HOLDS]->(c) ON CREATE SET h.load_runs = [$run], h.src_rows = [r.row])
+                c.src_row = r.row""" + "".join(
+    _HOLDER.format(id=f"{side}{kind}", label=label, id_prop=id_prop, name=f"{side}n", account=side)
+    for side in ("o", "c") for kind, label, id_prop in (("p", "Person", "id_number"), ("o", "Organization", "credit_code"))
+) + """
 WITH r, CASE WHEN r.out THEN [o, c] ELSE [c, o] END AS ends
 WITH r, ends[0] AS a, ends[1] AS b
 MERGE (a)-[t:TRANSFER {tx_key: r.s}]->(b)
@@ -171,21 +162,14 @@ def _counts(db) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--accounts", type=int, default=20_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--demo", type=Path, help="a demo case folder: its bank statements are the file")
+    add_file_arguments(parser)
     parser.add_argument("--lines", type=int, help="only the first N lines of the file")
     parser.add_argument("--statements", default="bare,same,orgtrace",
                         help="which to time, comma-separated (bare, same, orgtrace)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="orgtrace-bench-floor-"))
-    if args.demo:
-        source, encoding = args.demo / "bank_statements_gbk.csv", "gb18030"
-    else:
-        source, encoding = work / "statements.csv", "utf-8"
-        write_statements(source, args.rows, args.accounts, encoding=encoding)
+    source, encoding = statement_file(args, work)
     path = source
     if args.lines:
         path = work / f"first-{args.lines}.csv"

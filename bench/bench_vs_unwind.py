@@ -124,12 +124,26 @@ def run_hand(csv_path: Path, server: LocalServer, encoding: str) -> tuple[float,
     return elapsed, float(peak), float(cpu)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_file_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options naming the statement file (generated, or a demo case's) and the repeats."""
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--accounts", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--demo", type=Path, help="a demo case folder: its bank statements are the file")
+
+
+def statement_file(args: argparse.Namespace, work: Path) -> tuple[Path, str]:
+    """(path, encoding) of the file: a demo case's GBK statements, or one written into ``work``."""
+    if args.demo:
+        return args.demo / "bank_statements_gbk.csv", "gb18030"
+    path = work / "statements.csv"
+    write_statements(path, args.rows, args.accounts, encoding="utf-8")
+    return path, "utf-8"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_file_arguments(parser)
     parser.add_argument("--loaders", default="orgtrace,hand",
                         help="which loaders to run, comma-separated (orgtrace, hand)")
     parser.add_argument("--reference", action="store_true",
@@ -137,11 +151,7 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="orgtrace-bench-unwind-"))
-    if args.demo:
-        csv_path, encoding = args.demo / "bank_statements_gbk.csv", "gb18030"
-    else:
-        csv_path, encoding = work / "statements.csv", "utf-8"
-        write_statements(csv_path, args.rows, args.accounts, encoding=encoding)
+    csv_path, encoding = statement_file(args, work)
     with open(csv_path, "rb") as handle:
         rows = sum(1 for _ in handle) - 1
     settings = load_settings().with_local_server(data_dir=work / "neo4j", bolt_port=free_port())

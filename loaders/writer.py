@@ -485,12 +485,13 @@ class GraphWriter:
                 rows, temporal = _wire_rows([dict(row) for row in rows])
                 # (each relationship comes once per run: one to a node made just now is new)
                 fresh_sources, fresh_targets = created.get(source, ()), created.get(target, ())
-                new = [row for row in rows if row["source"] in fresh_sources or row["target"] in fresh_targets]
+                new, old = [], []
+                for row in rows:
+                    (new if row["source"] in fresh_sources or row["target"] in fresh_targets else old).append(row)
                 if new:
                     tx.run(rel_create_cypher(rel_type, source, target, merge_on, temporal), rows=Quiet(new),
                            **prov).consume()
-                if len(new) < len(rows):
-                    old = [row for row in rows if not (row["source"] in fresh_sources or row["target"] in fresh_targets)]
+                if old:
                     tx.run(rel_merge_cypher(rel_type, source, target, merge_on, temporal), rows=Quiet(old),
                            **prov).consume()
             if transfers is not None and len(transfers):
