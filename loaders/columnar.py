@@ -482,20 +482,25 @@ class StatementPlan:
         ids = list(map(id, flat))
         last_at = dict(zip(ids, range(len(ids))))            # (C speed)
         known_of, absorbed = self._known, self._absorbed
+        # ``absorbed`` holds every record it names, so an id found there is that record's
+        # (an id is only reused once its object is gone): the set difference says which
+        # records of the chunk may change something, at C speed
+        pending = last_at.keys() - absorbed.keys()
+        if not pending:
+            return []
+        first_at = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1)))   # (the smallest index wins)
         dirty: dict[tuple[str, str], None] = {}
-        for ident, at in last_at.items():
-            if absorbed.get(ident) is not flat[at]:
-                node = flat[at]
-                key = (node.label, node.key)
-                known = known_of.get(key)
-                if known is not None and all(known.get(k) == v for k, v in _values(node).items()):
-                    absorbed[ident] = node
-                else:
-                    dirty[key] = None
+        for ident in sorted(pending, key=first_at.__getitem__):     # (in order of first occurrence)
+            node = flat[last_at[ident]]
+            key = (node.label, node.key)
+            known = known_of.get(key)
+            if known is not None and all(known.get(k) == v for k, v in _values(node).items()):
+                absorbed[ident] = node
+            else:
+                dirty[key] = None
         if not dirty:
             return []
         rows = [row for nodes, row in zip(per_row, row_numbers) for node in nodes if node is not None]
-        first_at = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1)))   # (the smallest index wins)
         members: dict[tuple[str, str], list[int]] = {key: [] for key in dirty}
         for ident, at in last_at.items():
             node = flat[at]
@@ -504,6 +509,19 @@ class StatementPlan:
                 group.append(ident)
         out: list[NodeRecord] = []
         for key, group in members.items():
+            if len(group) == 1 and key not in known_of:     # the usual: one record, new to the run
+                node = flat[last_at[group[0]]]
+                known_of[key] = dict(_values(node))     # (its fold: its values and its name)
+                absorbed[group[0]] = node
+                row = rows[first_at[group[0]]]
+                if node.row == row:
+                    out.append(node)
+                elif not (node.resolve_by_name or node.adopt_name_key):     # (as _folded, unfiltered:
+                    out.append(NodeRecord(node.label, node.key, node.props, row,   # the writer filters)
+                                          False, False, node.match_name))
+                else:
+                    out.extend(_folded(node, [node], row))
+                continue
             start = min(first_at[m] for m in group)
             order = [flat[last_at[m]] for m in sorted(group, key=last_at.__getitem__)]
             head = flat[start]

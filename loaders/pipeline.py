@@ -206,21 +206,31 @@ def _finish_run(db: GraphDB, report: FileReport, user: str) -> None:
          "message": report.message, "user": user, "now_text": now.isoformat(timespec="seconds")})
 
 
+#: Net growth of the young generation (tracked objects allocated and not freed since the
+#: last collection) that makes ``tidy`` collect: about 200,000 demo lines' worth of memos.
+YOUNG_LIMIT = 1_000_000
+
+
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[Callable[[], None]]:
     """Pause Python's cycle collector while a file is loaded; yields ``tidy``, called once
     per chunk. The rows make no reference cycles, but they allocate so many objects that
     the collector would run several full passes per chunk over every live object (the
     cleaners' memos included): about a third of the Python time per row. The database
-    driver does make cycles (its results and handlers, holding the statements'
-    parameter rows): left to the end of the file they held 0.9 GB at 300,000 lines.
-    ``tidy`` collects the two young generations only: what was allocated since the last
-    chunk (the previous chunk's garbage) and not the memos, which it moves to the old
-    generation that only a full pass visits (once, after the file)."""
+    driver does make cycles (its results and handlers), but they no longer hold the
+    statements' rows (``graph.connection.release``): a few hundred small objects a chunk.
+    So ``tidy`` collects the young generations only when they have grown by
+    ``YOUNG_LIMIT`` objects (the memos, mostly, which it moves to the old generation), not
+    after every chunk: that scan of each chunk's live objects was a twentieth of a load's
+    Python."""
     enabled = gc.isenabled()
     gc.disable()
+
+    def tidy() -> None:
+        if gc.get_count()[0] > YOUNG_LIMIT:
+            gc.collect(1)
     try:
-        yield (lambda: gc.collect(1)) if enabled else (lambda: None)
+        yield tidy if enabled else (lambda: None)
     finally:
         if enabled:
             gc.enable()

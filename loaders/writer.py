@@ -16,7 +16,7 @@ from neo4j import ManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from graph import schema
-from graph.connection import GraphDB, Quiet, quiet
+from graph.connection import GraphDB, run_released
 from graph.provenance import files_of, run_sources
 from loaders.records import NodeRecord, RelRecord
 
@@ -434,27 +434,28 @@ class GraphWriter:
 
         def work(tx: ManagedTransaction) -> WriteOutcome:
             if adopt:
-                tx.run(ADOPT_NAME_KEYS, rows=Quiet(adopt)).consume()
+                run_released(tx, ADOPT_NAME_KEYS, {"rows": adopt})
             created: dict[str, set[str]] = {}     # keys CREATEd by this transaction, per label
             for label, rows in node_batches.items():
                 if label in optimistic:     # (those this run wrote before exist; no other does)
                     existing = prior[label]
                 else:
-                    existing = {r["k"] for r in tx.run(existing_nodes_cypher(label), keys=Quiet(r["key"] for r in rows))}
+                    existing = {r["k"] for r in run_released(tx, existing_nodes_cypher(label),
+                                                                 {"keys": [r["key"] for r in rows]})}
                 new, temporal = _wire_rows([self._new_node(row) for row in rows if row["key"] not in existing])
                 if new:
-                    tx.run(create_nodes_cypher(label, temporal), rows=Quiet(new)).consume()
+                    run_released(tx, create_nodes_cypher(label, temporal), {"rows": new})
                     created[label] = {row["props"]["key"] for row in new}
                 old, temporal = _wire_rows([dict(row) for row in rows if row["key"] in existing])
                 if old:
-                    tx.run(node_merge_cypher(label, temporal), rows=Quiet(old), **prov).consume()
+                    run_released(tx, node_merge_cypher(label, temporal), {"rows": old, **prov})
             rejected = dict(conflicts)
             repeated = set(duplicates)
             for (rel_type, source, target), rows in keyed.items():
                 key = schema.REL_BY_TYPE[rel_type].key
                 found = {r["k"]: {"source": r["source"], "target": r["target"], "amount": r["amount"],
                                   "time": r["time"], "runs": r["runs"] or [], "rows": r["rows"] or []}
-                         for r in tx.run(existing_keyed_cypher(rel_type, key), keys=Quiet(r["key"] for r in rows))}
+                         for r in run_released(tx, existing_keyed_cypher(rel_type, key), {"keys": [r["key"] for r in rows]})}
                 new = [self._new_rel(row) for row in rows if row["key"] not in found]
                 same, clashes = [], []
                 for row in rows:
@@ -476,11 +477,11 @@ class GraphWriter:
                             rejected[n] = _conflict(row["key"], old, row["version"])
                 if new:
                     new, temporal = _wire_rows(new)
-                    tx.run(create_keyed_cypher(rel_type, source, target, temporal), rows=Quiet(new)).consume()
+                    run_released(tx, create_keyed_cypher(rel_type, source, target, temporal), {"rows": new})
                 if same:
                     same, temporal = _wire_rows([{"key": row["key"], "props": row["props"], "rows": row["rows"]}
                                                  for row in same])
-                    tx.run(update_keyed_cypher(rel_type, key, temporal), rows=Quiet(same), **prov).consume()
+                    run_released(tx, update_keyed_cypher(rel_type, key, temporal), {"rows": same, **prov})
             for (rel_type, source, target, merge_on), rows in rel_batches.items():
                 rows, temporal = _wire_rows([dict(row) for row in rows])
                 # (each relationship comes once per run: one to a node made just now is new)
@@ -489,11 +490,11 @@ class GraphWriter:
                 for row in rows:
                     (new if row["source"] in fresh_sources or row["target"] in fresh_targets else old).append(row)
                 if new:
-                    tx.run(rel_create_cypher(rel_type, source, target, merge_on, temporal), rows=Quiet(new),
-                           **prov).consume()
+                    run_released(tx, rel_create_cypher(rel_type, source, target, merge_on, temporal),
+                                 {"rows": new, **prov})
                 if old:
-                    tx.run(rel_merge_cypher(rel_type, source, target, merge_on, temporal), rows=Quiet(old),
-                           **prov).consume()
+                    run_released(tx, rel_merge_cypher(rel_type, source, target, merge_on, temporal),
+                                 {"rows": old, **prov})
             if transfers is not None and len(transfers):
                 self._write_transfer_columns(tx, transfers)
                 repeated.update(transfers.repeated_rows())
@@ -522,7 +523,8 @@ class GraphWriter:
             params["more"] = more
         for j, name in enumerate(columns.prop_names):
             params[f"p{j}"] = columns.props[name]
-        written = tx.run(query, quiet(params)).single()["written"]
+        written = run_released(tx, query, params)[0]["written"]
+        more.clear()    # (held by the driver's result, in a cycle: see graph.connection.release)
         if written != len(columns):    # an end missing: a defect, never a silent loss
             raise RuntimeError(f"{len(columns) - written} of {len(columns)} transfers found no account to attach to")
 
