@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import islice, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -51,6 +51,8 @@ _PLAIN_TEXT = frozenset({"string", "text"})
 _FAST_RULES = {rule_person, rule_party, rule_account}
 #: Bound on each column's memo of cleaned texts (memory stays flat on any file).
 MEMO_LIMIT = 100_000
+#: Bound on the node keys whose written values the plan remembers (the writer's is 400,000).
+KNOWN_LIMIT = 300_000
 _EMPTY_CELL = (None, None, False)
 _NOT_SIMPLE = (None, None, True)
 _MISSING = object()
@@ -541,9 +543,16 @@ class StatementPlan:
                 else:
                     absorbed.pop(id(node), None)
             out.extend(_folded(head, order, rows[start]))
-        if len(known_of) > MEMO_LIMIT * 2 or len(absorbed) > MEMO_LIMIT * 2:
-            known_of.clear()
+        # Bounded apart: ``absorbed`` grows with every record object (templates are made
+        # again when their memo is full) and is only a shortcut, so it is emptied; the values
+        # known per key are what keeps a key from being written again, so only the oldest
+        # half goes. (Emptying both at once had every node of the file written again every
+        # ~70,000 demo lines, which the writer's own memory then found unchanged.)
+        if len(absorbed) > MEMO_LIMIT * 4:
             absorbed.clear()
+        if len(known_of) > KNOWN_LIMIT:
+            for key in list(islice(known_of, len(known_of) // 2)):
+                del known_of[key]
         return out
 
     def forget(self) -> None:

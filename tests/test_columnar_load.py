@@ -129,6 +129,31 @@ def test_demo_statements_same_graph_both_ways(clean_db, tmp_path, fast_count):
     assert fast_count[0] > transfers // 2     # most went the fast way
 
 
+def test_demo_statements_same_graph_with_small_memories(clean_db, tmp_path, fast_count, monkeypatch):
+    """The plan's bounded memories overflowing all the time (memos emptied, the oldest
+    half of the known node values dropped, the absorbed records forgotten): the same
+    graph, only more written."""
+    from demo.generate import generate_case
+    from loaders import columnar
+
+    monkeypatch.setattr(columnar, "MEMO_LIMIT", 10)
+    monkeypatch.setattr(columnar, "KNOWN_LIMIT", 40)
+    sizes = []      # the known node values after each chunk
+    original = columnar.StatementPlan._emit_nodes
+
+    def emitting(self, per_row, row_numbers):
+        out = original(self, per_row, row_numbers)
+        sizes.append(len(self._known))
+        return out
+
+    monkeypatch.setattr(columnar.StatementPlan, "_emit_nodes", emitting)
+    case = tmp_path / "case"
+    generate_case(case, scale=0.1, seed=29)
+    _load_both_ways(clean_db, [(case / "bank_statements_gbk.csv", None)], tmp_path, chunk_rows=300)
+    assert fast_count[0] > 0
+    assert any(later < earlier for earlier, later in zip(sizes, sizes[1:])), sizes     # (it forgot)
+
+
 def test_hostile_statements_same_graph_reports_and_issues(clean_db, tmp_path, fast_count):
     path = tmp_path / "hostile.csv"
     _hostile_statements(path)
