@@ -45,8 +45,9 @@ def release(params: dict[str, Any]) -> None:
     has answered. The driver's result keeps its parameters in a reference cycle (result,
     hydration scope, handlers) that only Python's cycle collector frees: a loader's rows
     would stay in memory until the next collection, and collecting after every chunk cost
-    a tenth of a load's Python. Emptied, the cycle holds nothing large and the rows are
-    freed as soon as the caller drops them (the caller's own lists are not touched)."""
+    a loader about 2 s per 300,000 demo lines. Emptied, the cycle holds nothing large and
+    the rows are freed as soon as the caller drops them (the caller's own lists are not
+    touched)."""
     for value in params.values():
         if value.__class__ is Quiet:
             value.clear()

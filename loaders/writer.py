@@ -455,7 +455,8 @@ class GraphWriter:
                 key = schema.REL_BY_TYPE[rel_type].key
                 found = {r["k"]: {"source": r["source"], "target": r["target"], "amount": r["amount"],
                                   "time": r["time"], "runs": r["runs"] or [], "rows": r["rows"] or []}
-                         for r in run_released(tx, existing_keyed_cypher(rel_type, key), {"keys": [r["key"] for r in rows]})}
+                         for r in run_released(tx, existing_keyed_cypher(rel_type, key),
+                                               {"keys": [r["key"] for r in rows]})}
                 new = [self._new_rel(row) for row in rows if row["key"] not in found]
                 same, clashes = [], []
                 for row in rows:
