@@ -134,7 +134,7 @@ def _offer(label: str, name: str, writer, key: str) -> None:
     with user_errors():
         writer(path)
     st.download_button(f"{t('reports.download', L)} {name}", path.read_bytes(), file_name=name,
-                       mime=MIME[name.rsplit('.', 1)[1]], key=key)
+                       mime=MIME[name.rsplit('.', 1)[1]], key=key, on_click="ignore")
 
 
 with exports:

@@ -131,7 +131,8 @@ with table_tab:
                            t("flow.col_amount", L): m["amount"]} for m in moves])
     st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(t("flow.download", L), table.to_csv(index=False).encode("utf-8-sig"),
-                       file_name="fund-flow.csv", mime="text/csv", key="flow_csv")
+                       file_name="fund-flow.csv", mime="text/csv", key="flow_csv",
+                       on_click="ignore")
     with st.expander(t("flow.chains", L)):
         st.dataframe(pd.DataFrame(result.rows), hide_index=True, width="stretch")
 

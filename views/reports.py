@@ -67,7 +67,7 @@ def show(result, title: str, report_id: str, kind: str) -> None:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         right.download_button(f"{t('reports.download', L)} {name}", data, file_name=name,
-                              mime=MIME[fmt], key=f"dl-{report_id}")
+                              mime=MIME[fmt], key=f"dl-{report_id}", on_click="ignore")
 
 
 def parameter_widget(report, p):

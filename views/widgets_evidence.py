@@ -35,4 +35,4 @@ def evidence_button(db: Any, report: Any, params: Mapping[str, Any], actor: Any,
             st.caption(t("evidence.made", lang()).format(sha=package.manifest_sha256))
             st.download_button(t("evidence.download", lang()), package.path.read_bytes(),
                                file_name=package.path.name, mime="application/zip",
-                               key=f"evidence-dl-{report.id}")
+                               key=f"evidence-dl-{report.id}", on_click="ignore")
