@@ -129,7 +129,10 @@ def record_orgtrace(db, path: Path, reports: Path) -> list[list[tuple[str, dict]
             statements = current[id(tx)] = []
             transactions.append(statements)
             alive.append(tx)
-        statements.append((str(query), {**(parameters or {}), **kwargs}))
+        # (the lists copied: the loader empties its parameter lists once a statement has
+        # answered, graph.connection.release)
+        statements.append((str(query), {k: list(v) if isinstance(v, list) else v
+                                        for k, v in {**(parameters or {}), **kwargs}.items()}))
         return original(tx, query, parameters, **kwargs)
 
     neo4j.ManagedTransaction.run = recording

@@ -107,7 +107,8 @@ def run_org_profile(page, search: str) -> None:
     field.fill(search)
     field.press("Enter")
     page.wait_for_selector("text=匹配结果", timeout=60_000)
-    page.get_by_role("button", name="运行", exact=True).click()
+    # a rerun may still show the previous form as stale: click the live Run button
+    page.locator(LIVE).get_by_role("button", name="运行", exact=True).click()
     page.wait_for_selector("text=1 行", timeout=60_000)
 
 
