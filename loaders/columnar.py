@@ -213,6 +213,9 @@ class StatementPlan:
         self._absorbed: dict[int, NodeRecord] = {}
         self._fallbacks: dict[str, NodeRecord] = {}
         self._plain_sent: dict[tuple, None] = {}
+        #: per plain relationship: the pairs of records (by ids) whose relationship is in
+        #: ``_plain_sent``, so a chunk's repeats are left out before building their keys
+        self._pairs_sent: list[dict[tuple[int, int], tuple]] = [{} for _ in self.others]
 
     # ------------------------------------------------------------------ cleaning
 
@@ -345,14 +348,16 @@ class StatementPlan:
 
         # non-keyed relationships of the simple rows (HOLDS): the first occurrence of each
         fast_at = itemgetter(*fast) if len(fast) > 1 else (lambda c: tuple(c[i] for i in fast))  # noqa: E731
-        for rel in self.others:
+        for rel, pairs_sent in zip(self.others, self._pairs_sent):
             scol, tcol = tcols[rel.source], tcols[rel.target]
-            # each distinct pair of records once, at its first row (C speed: ids, not records)
+            # each distinct pair of records once, at its first row (C speed: ids, not records),
+            # leaving out the pairs of records whose relationship an earlier chunk sent
             firsts = dict(zip(reversed(list(zip(map(id, fast_at(scol)), map(id, fast_at(tcol))))), reversed(fast)))
-            for i in sorted(firsts.values()):
+            for i in sorted(firsts[pair] for pair in set(firsts).difference(pairs_sent)):
                 s_node, t_node = scol[i], tcol[i]
                 if s_node is None or t_node is None:
                     continue
+                pairs_sent[(id(s_node), id(t_node))] = (s_node, t_node)     # (kept: ids stay theirs)
                 ident = (rel.type, s_node.label, s_node.key, t_node.label, t_node.key, ())
                 if ident not in plain or plain[ident][0] > i:
                     plain[ident] = (i, RelRecord(rel.type, s_node, t_node, {}, row_numbers[i], {}, None))
@@ -383,6 +388,11 @@ class StatementPlan:
         rels = [r for ident, (_, r) in plain.items() if ident not in sent] + [r for _, r in keyed]
         if len(sent) > MEMO_LIMIT * 2:
             sent.clear()
+            for pairs_sent in self._pairs_sent:     # (a shortcut to ``sent``: never more than it)
+                pairs_sent.clear()
+        for pairs_sent in self._pairs_sent:
+            if len(pairs_sent) > MEMO_LIMIT:
+                pairs_sent.clear()
         sent.update(dict.fromkeys(plain))
         return ColumnarChunk(results, self._emit_nodes(per_row_nodes, row_numbers), rels, columns)
 
@@ -486,8 +496,10 @@ class StatementPlan:
         known_of, absorbed = self._known, self._absorbed
         # ``absorbed`` holds every record it names, so an id found there is that record's
         # (an id is only reused once its object is gone): the set difference says which
-        # records of the chunk may change something, at C speed
-        pending = last_at.keys() - absorbed.keys()
+        # records of the chunk may change something, at C speed (``set.difference`` of a
+        # dict looks up the chunk's ids in it; the ``-`` of two key views would walk all of
+        # ``absorbed``, hundreds of thousands of ids, for every chunk)
+        pending = set(last_at).difference(absorbed)
         if not pending:
             return []
         first_at = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1)))   # (the smallest index wins)

@@ -200,6 +200,80 @@ def test_young_generations_are_collected_past_their_limit(clean_db, tmp_path, mo
     assert max(young[:-1]) < 5_000 + 10_000, young
 
 
+def test_write_behind_stops_at_the_first_failed_chunk(tmp_path, monkeypatch):
+    """Chunks are cleaned ahead of the writer (up to ``AHEAD`` wait). When a chunk's write
+    fails, no chunk after it is written, whatever was queued, and the failure names the
+    first row of the chunk that failed (the cleaning may be chunks further on)."""
+    import threading
+    from loaders import pipeline
+    from loaders.writer import WriteOutcome
+    monkeypatch.setattr(pipeline._WriteBehind, "AHEAD", 4)
+    written, gate = [], threading.Event()
+
+    class Writer:       # the writer's interface; the first write waits so that chunks queue up
+        def write(self, nodes, rels, transfers):
+            gate.wait(10)
+            if nodes == ["chunk 3"]:
+                raise RuntimeError("refused")
+            written.append(nodes[0])
+            return WriteOutcome({}, set())
+
+    report = pipeline.FileReport("f.csv", "", "bank")
+    behind = pipeline._WriteBehind(Writer(), report, pipeline._IssueLog(tmp_path / "r.csv", "f.csv"))
+    try:
+        for k in (1, 2, 3):
+            behind.submit([f"chunk {k}"], [], 10, None, k * 100)
+        assert len(behind.pending) == 3       # queued, none written yet
+        gate.set()
+        with pytest.raises(RuntimeError):
+            for k in (4, 5, 6, 7):
+                behind.submit([f"chunk {k}"], [], 10, None, k * 100)
+            behind.settle()
+    finally:
+        behind.close()
+    assert written == ["chunk 1", "chunk 2"]
+    assert behind.failed_row == 300 and report.loaded == 20
+
+
+def test_a_failed_write_is_reported_at_its_own_rows(clean_db, tmp_path, monkeypatch):
+    """A load whose third chunk cannot be written stops there: the message names that
+    chunk's rows, the two chunks before it are in the graph and none after it."""
+    from neo4j.exceptions import ServiceUnavailable
+    from loaders.writer import GraphWriter
+    real_write, calls = GraphWriter.write, []
+
+    def write_until_the_third(self, nodes, rels, transfers=None):
+        calls.append(len(calls) + 1)
+        if len(calls) == 3:
+            raise ServiceUnavailable("connection lost")
+        return real_write(self, nodes, rels, transfers)
+
+    monkeypatch.setattr(GraphWriter, "write", write_until_the_third)
+    report = load_file(clean_db, write(tmp_path / "many.csv", bank_rows(*_many_lines())), report_dir=tmp_path,
+                       chunk_rows=250)
+    assert report.status == "failed" and "near row 502 " in report.message, report.message
+    assert calls == [1, 2, 3] and report.loaded == 500
+    assert clean_db.read("MATCH ()-[t:TRANSFER]->() RETURN count(t) AS n")[0]["n"] == 500
+
+
+def test_duplicate_rows_warned_in_and_across_chunks_both_ways(clean_db, tmp_path):
+    """An exact duplicate line is loaded once and warned about, whether it repeats a line
+    of its own chunk or of an earlier one, column-wise as row by row; a line that differs
+    in one cell only is no duplicate."""
+    lines = _many_lines(600)
+    lines[10] = lines[3]                                   # same chunk (250 lines each)
+    lines[520] = lines[7]                                  # a later chunk
+    lines[530] = lines[8].replace(",货款,", ",货款 ,")      # one cell differs: not a duplicate
+    path = write(tmp_path / "dup.csv", bank_rows(*lines))
+    found = {}
+    for columnar in (True, False):
+        report = load_file(None, path, dry_run=True, report_dir=tmp_path / str(columnar), chunk_rows=250,
+                           columnar=columnar)
+        with open(report.warnings_file, encoding="utf-8-sig") as handle:
+            found[columnar] = sorted(int(r["row"]) for r in csv.DictReader(handle) if r["code"] == "duplicate_row")
+    assert found[True] == found[False] == [12, 522]     # (file rows: the header is row 1)
+
+
 def test_reloading_changes_no_count_and_dry_run_writes_nothing(clean_db, tmp_path):
     path = write(tmp_path / "s.csv", bank_rows(PAYER_LINE, PAYEE_LINE.replace("TX0001", "TX0003")), "gbk")
     dry = load_file(clean_db, path, dry_run=True, report_dir=tmp_path)

@@ -9,6 +9,7 @@ same accounts and transfers while the run is going."""
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
 
 import pytest
@@ -120,7 +121,12 @@ def test_another_loader_writing_the_same_keys_meanwhile(clean_db, tmp_path, monk
     _statement(path)
 
     def other_loader(progress) -> None:
-        if progress.read == 4:      # the first chunk is written (the second is on its way)
+        if progress.read == 4:      # the second chunk is submitted: once the first is written
+            # (chunks are written behind the cleaning, several may wait: wait for its commit)
+            deadline = time.monotonic() + 30
+            while clean_db.read("MATCH (a:BankAccount) RETURN count(a) AS n")[0]["n"] == 0:
+                assert time.monotonic() < deadline, "the first chunk was never written"
+                time.sleep(0.01)
             clean_db.write(
                 "MERGE (x:BankAccount {key: '6217000010000000009'}) "
                 "ON CREATE SET x.number = x.key, x.holder_name = '王五', x.load_runs = ['other'], "
