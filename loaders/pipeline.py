@@ -379,7 +379,7 @@ def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mappin
                         nodes, rels = columns.nodes, columns.rels
                     behind.submit(nodes, rels, good, columns.transfers if columns is not None else None,
                                   chunk[0][0] if chunk else 0)
-                    tidy()      # (the chunk before this one is written: its garbage can go)
+                    tidy()      # (what the chunks written so far left can go)
                     if progress is not None:
                         progress(Progress(path.name, report.read, report.loaded, report.rejected,
                                           time.monotonic() - clock))
