@@ -386,12 +386,11 @@ class StatementPlan:
         # are left out here, as the writer would leave them out (it remembers them too)
         sent = self._plain_sent
         rels = [r for ident, (_, r) in plain.items() if ident not in sent] + [r for _, r in keyed]
-        if len(sent) > MEMO_LIMIT * 2:
+        sent_full = len(sent) > MEMO_LIMIT * 2
+        if sent_full:
             sent.clear()
-            for pairs_sent in self._pairs_sent:     # (a shortcut to ``sent``: never more than it)
-                pairs_sent.clear()
-        for pairs_sent in self._pairs_sent:
-            if len(pairs_sent) > MEMO_LIMIT:
+        for pairs_sent in self._pairs_sent:     # (a shortcut to ``sent``: emptied with it, bounded too)
+            if sent_full or len(pairs_sent) > MEMO_LIMIT:
                 pairs_sent.clear()
         sent.update(dict.fromkeys(plain))
         return ColumnarChunk(results, self._emit_nodes(per_row_nodes, row_numbers), rels, columns)
@@ -566,11 +565,6 @@ class StatementPlan:
             for key in list(islice(known_of, len(known_of) // 2)):
                 del known_of[key]
         return out
-
-    def forget(self) -> None:
-        """After a failed write: nothing may count as written."""
-        self._known.clear()
-        self._absorbed.clear()
 
 
 def _folded(head: NodeRecord, order: list[NodeRecord], row: int) -> list[NodeRecord]:
