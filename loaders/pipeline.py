@@ -38,7 +38,7 @@ from loaders.columnar import SIMPLE, ColumnarChunk, TransferColumns, plan_for
 from loaders.clean import clip, neutralize_formula
 from loaders.mapping import Mapping, builtin_mappings, detect_kind, load_mapping
 from loaders.records import Issue, RowResult
-from loaders.writer import GraphWriter, Provenance
+from loaders.writer import GraphWriter, PreparedChunk, Provenance
 
 DUPLICATE_MEMORY = 2_000_000  # rows whose fingerprint is kept for duplicate detection
 _READ_WARNINGS = {
@@ -431,7 +431,9 @@ def _failure_message(exc: Exception, name: str, row_at: int) -> str:
 class _WriteBehind:
     """Writes chunks on a worker thread while the caller reads and cleans the next ones (the
     database and the Python side then use both cores). Up to ``AHEAD`` chunks wait or are
-    in flight, in file order; the writer's state is only touched by the worker.
+    in flight, in file order. Each chunk's statement parameters are made here, on the
+    cleaning thread, when nothing in them waits on the database's answers to earlier
+    chunks (:meth:`GraphWriter.prepare`); the worker then only sends them.
 
     Why more than one: a load is database-bound while most of its nodes are new (the first
     fifth of the demo: the writer busy 31 s for the cleaning's 20) and Python-bound after
@@ -464,15 +466,17 @@ class _WriteBehind:
             return
         while self.pending and (len(self.pending) >= self.AHEAD or self.pending[0][0].done()):
             self._settle_one()
-        self.pending.append((self.pool.submit(self._write, nodes, rels, transfers), good, first_row))
+        # (its statements' parameters made here, beside the writer's sending of earlier ones)
+        prepared = None if self._stopped else self.writer.prepare(nodes, rels, transfers)  # type: ignore[union-attr]
+        self.pending.append((self.pool.submit(self._write, nodes, rels, transfers, prepared), good, first_row))
 
-    def _write(self, nodes: list, rels: list, transfers: TransferColumns | None) -> Any:
+    def _write(self, nodes: list, rels: list, transfers: TransferColumns | None, prepared: PreparedChunk | None) -> Any:
         """On the worker: a chunk after a failed one is not written (the load stops at the
         first failure, in file order, as it would one chunk at a time)."""
         if self._stopped:
             raise _NotWritten()
         try:
-            return self.writer.write(nodes, rels, transfers)  # type: ignore[union-attr]
+            return self.writer.write(nodes, rels, transfers, prepared)  # type: ignore[union-attr]
         except BaseException:
             self._stopped = True
             raise

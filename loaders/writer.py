@@ -8,8 +8,9 @@ One chunk of rows is written in one transaction: nodes first, then relationships
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from neo4j import ManagedTransaction
@@ -262,6 +263,37 @@ def _keep_recent(store: OrderedDict, key: Any, value: Any, limit: int) -> None:
         store.popitem(last=False)
 
 
+def _marked_at(marks: bytearray, keys: list[str]) -> list[int]:
+    """Indexes of the keys a run may have written (:meth:`GraphWriter._mark`): all those it
+    did, and a few it did not (about 1 in 5,000 at 1.5 million keys written)."""
+    mask = _MARK_BITS - 1
+    return [i for i, key in enumerate(keys)
+            if marks[(a := (h := hash(key)) & mask) >> 3] >> (a & 7) & 1
+            and marks[(b := (h >> 32) & mask) >> 3] >> (b & 7) & 1]
+
+
+@dataclass
+class PreparedChunk:
+    """A chunk's write, made ready (:meth:`GraphWriter.prepare`): the transfers left as
+    columns, the node rows per label (for optimistic labels already split into those to
+    CREATE and those to update, as wire rows), the relationship batches. ``deferred``: not
+    made ahead; the writer makes it when its turn comes. ``epoch``: the writer's memory it
+    was made against (a failure empties that memory, and what was made before is made again)."""
+    deferred: bool = False
+    counted: bool = False
+    optimistic: frozenset[str] = frozenset()
+    epoch: int = -1
+    node_batches: dict[str, list[dict]] = field(default_factory=dict)
+    split: dict[str, tuple] = field(default_factory=dict)
+    created: dict[str, set[str]] = field(default_factory=dict)
+    adopt: list[dict] = field(default_factory=list)
+    rel_batches: dict = field(default_factory=dict)
+    keyed: dict = field(default_factory=dict)
+    conflicts: dict[int, tuple[str, str]] = field(default_factory=dict)
+    duplicates: set[int] = field(default_factory=set)
+    transfers: "TransferColumns | None" = None
+
+
 @dataclass
 class WriteOutcome:
     """What a chunk's write found besides what it wrote: rows whose keyed relationship
@@ -318,6 +350,14 @@ class GraphWriter:
         self._clashed = False
         #: transfer keys this run wrote, as bits of their hash (a false hit costs a check)
         self._tx_marks = bytearray(_MARK_BITS >> 3)
+        # Chunks may be prepared ahead on the cleaning thread (prepare) while the writer
+        # thread sends earlier ones: the memory above is touched under this lock, in file
+        # order; ``_deferred`` counts chunks left to the writer to prepare (none may be
+        # prepared ahead of them), ``_epoch`` changes when a failure empties the memory.
+        self._lock = threading.Lock()
+        self._deferred = 0
+        self._epoch = 0
+        self._failed = False
 
     def _remember(self, ident: tuple, fingerprint: int) -> bool:
         """True when ident was already written with the same content in this run."""
@@ -357,21 +397,51 @@ class GraphWriter:
                 if key:
                     n.key = key
 
+    def prepare(self, nodes: list[NodeRecord], rels: list[RelRecord],
+                transfers: "TransferColumns | None" = None) -> "PreparedChunk":
+        """Make a chunk's statement parameters ahead, on the thread that cleans (the load's
+        other thread then only sends them: the database waits less for it). Called in file
+        order for every chunk that will be written, before :meth:`write` of that chunk.
+
+        Made ahead only when nothing of it depends on the database's answers to earlier
+        chunks: every label (and TRANSFER) optimistic, every organization named by its name
+        only already looked up (by an earlier chunk's writer: the answer is kept for the
+        run), no chunk before it left to the writer, no failure so far. Otherwise the writer makes it, in order (the memory of what was
+        written must see the chunks in file order)."""
+        with self._lock:
+            known_names = self._org_names
+            ahead = not (self._clashed or self._failed or self._deferred) and \
+                not any(n.resolve_by_name and n.label == "Organization" and _match_name(n)
+                        and _match_name(n) not in known_names for n in nodes)
+            if ahead:
+                wanted = {n.label for n in nodes} | \
+                    ({"TRANSFER"} if transfers is not None and len(transfers) else set())
+                optimistic = self._optimistic(nodes, transfers)
+                ahead = optimistic == wanted
+            if not ahead:
+                self._deferred += 1
+                return PreparedChunk(deferred=True)
+            return self._prepare(nodes, rels, transfers, optimistic)
+
     def write(self, nodes: list[NodeRecord], rels: list[RelRecord],
-              transfers: "TransferColumns | None" = None) -> WriteOutcome:
+              transfers: "TransferColumns | None" = None, prepared: "PreparedChunk | None" = None) -> WriteOutcome:
         """Write one chunk in one transaction; returns the rows whose keyed relationship
         conflicts with an existing one (reported as rejects) and those that repeat one
         (counted as duplicates). ``transfers``: the chunk's new transfers as columns (the
-        fast path); any of them whose key exists already is written the reference way."""
-        optimistic = self._optimistic(nodes, transfers)
+        fast path); any of them whose key exists already is written the reference way.
+        ``prepared``: what :meth:`prepare` made of this chunk (if it was called)."""
+        if prepared is not None and not prepared.deferred and prepared.epoch == self._epoch:
+            optimistic = prepared.optimistic
+        else:
+            with self._lock:
+                optimistic = self._optimistic(nodes, transfers)
         try:
-            return self._write(nodes, rels, transfers, optimistic)
+            return self._write(nodes, rels, transfers, optimistic, prepared)
         except ConstraintError:
             if not optimistic:
                 raise
             # A key this run took for new exists: the chunk was rolled back. Write it (and
             # the rest of the run) asking the database first, as without optimism.
-            self._clashed = True
             return self._write(nodes, rels, transfers, frozenset())
 
     def _optimistic(self, nodes: list[NodeRecord], transfers: "TransferColumns | None") -> frozenset[str]:
@@ -409,49 +479,87 @@ class GraphWriter:
             marks[a >> 3] |= 1 << (a & 7)
             marks[b >> 3] |= 1 << (b & 7)
 
-    def _marked(self, keys: list[str]) -> list[str]:
-        """The keys this run may have written: all those it did, and a few it did not
-        (about 1 in 5,000 at 1.5 million keys written)."""
-        marks, mask = self._tx_marks, _MARK_BITS - 1
-        return [key for key in keys
-                if marks[(a := (h := hash(key)) & mask) >> 3] >> (a & 7) & 1
-                and marks[(b := (h >> 32) & mask) >> 3] >> (b & 7) & 1]
-
     def _write(self, nodes: list[NodeRecord], rels: list[RelRecord], transfers: "TransferColumns | None",
-               optimistic: frozenset[str]) -> WriteOutcome:
+               optimistic: frozenset[str], prepared: "PreparedChunk | None" = None) -> WriteOutcome:
+        """Write a chunk: with what :meth:`prepare` made of it when that still holds (same
+        optimism, no failure since), else prepared now."""
+        if prepared is None or prepared.deferred or prepared.epoch != self._epoch or \
+                prepared.optimistic != optimistic:
+            with self._lock:
+                fresh = self._prepare(nodes, rels, transfers, optimistic)
+                if prepared is not None and prepared.deferred and not prepared.counted:
+                    prepared.counted = True    # (after preparing it: the next may now go ahead)
+                    self._deferred -= 1
+            prepared = fresh
+        return self._send(prepared)
+
+    def _prepare(self, nodes: list[NodeRecord], rels: list[RelRecord], transfers: "TransferColumns | None",
+                 optimistic: frozenset[str]) -> "PreparedChunk":
+        """Everything of a chunk's write that is Python: which records change anything, the
+        parameter rows. Updates the run's memory as if the chunk were written (a failure
+        empties it). Caller holds ``_lock``."""
         if transfers is not None and len(transfers):
-            asked = self._marked(transfers.keys) if "TRANSFER" in optimistic else transfers.keys
-            known = {r["k"] for r in self.db.read(EXISTING_TRANSFER_KEYS, {"keys": asked})} if asked else set()
-            if known:
+            if "TRANSFER" in optimistic:
+                # Only this run wrote transfers: those it may have written (its marks; a
+                # false mark costs the reference way's check) go the reference way, the
+                # others are new. The database is not asked (a transfer another loader
+                # wrote meanwhile meets the constraint: the chunk is written again, checked).
+                again = set(_marked_at(self._tx_marks, transfers.keys))
+            else:
+                known = {r["k"] for r in self.db.read(EXISTING_TRANSFER_KEYS, {"keys": transfers.keys})}
                 again = {i for i, key in enumerate(transfers.keys) if key in known}
+            if again:
                 rels = [*rels, *(r for i in sorted(again) for r in transfers.records(i))]
                 transfers = transfers.without(again)
         self.resolve_org_names(nodes)
         node_batches, adopt, prior = self._node_batches(nodes)
         rel_batches, keyed, conflicts, duplicates = self._rel_batches(rels)
+        # Optimistic labels: the keys this run wrote before exist, no other does, so the
+        # rows to CREATE and to update are known now (others: asked in the transaction).
+        split: dict[str, tuple] = {}
+        created: dict[str, set[str]] = {}     # keys CREATEd by this chunk, per label
+        for label, rows in node_batches.items():
+            if label in optimistic:
+                existing = prior[label]
+                new = _wire_rows([self._new_node(row) for row in rows if row["key"] not in existing])
+                old = _wire_rows([dict(row) for row in rows if row["key"] in existing])
+                split[label] = (new, old)
+                created[label] = {row["props"]["key"] for row in new[0]}
+        self._mark([row["key"] for rows in keyed.values() for row in rows])
+        if transfers is not None:
+            self._mark(transfers.keys)
+        return PreparedChunk(optimistic=optimistic, epoch=self._epoch, node_batches=node_batches, split=split,
+                             created=created, adopt=adopt, rel_batches=rel_batches, keyed=keyed,
+                             conflicts=conflicts, duplicates=duplicates, transfers=transfers)
+
+    def _send(self, p: "PreparedChunk") -> WriteOutcome:
+        """One transaction with a prepared chunk's statements."""
         run = self.prov.run_key
         prov = {"run": run}
+        transfers = p.transfers
 
         def work(tx: ManagedTransaction) -> WriteOutcome:
-            if adopt:
-                run_released(tx, ADOPT_NAME_KEYS, {"rows": adopt})
-            created: dict[str, set[str]] = {}     # keys CREATEd by this transaction, per label
-            for label, rows in node_batches.items():
-                if label in optimistic:     # (those this run wrote before exist; no other does)
-                    existing = prior[label]
+            if p.adopt:
+                run_released(tx, ADOPT_NAME_KEYS, {"rows": p.adopt})
+            created = dict(p.created)
+            for label, rows in p.node_batches.items():
+                if label in p.split:
+                    (new, new_temporal), (old, old_temporal) = p.split[label]
                 else:
                     existing = {r["k"] for r in run_released(tx, existing_nodes_cypher(label),
                                                                  {"keys": [r["key"] for r in rows]})}
-                new, temporal = _wire_rows([self._new_node(row) for row in rows if row["key"] not in existing])
+                    new, new_temporal = _wire_rows([self._new_node(row) for row in rows
+                                                    if row["key"] not in existing])
+                    old, old_temporal = _wire_rows([dict(row) for row in rows if row["key"] in existing])
+                    if new:
+                        created[label] = {row["props"]["key"] for row in new}
                 if new:
-                    run_released(tx, create_nodes_cypher(label, temporal), {"rows": new})
-                    created[label] = {row["props"]["key"] for row in new}
-                old, temporal = _wire_rows([dict(row) for row in rows if row["key"] in existing])
+                    run_released(tx, create_nodes_cypher(label, new_temporal), {"rows": new})
                 if old:
-                    run_released(tx, node_merge_cypher(label, temporal), {"rows": old, **prov})
-            rejected = dict(conflicts)
-            repeated = set(duplicates)
-            for (rel_type, source, target), rows in keyed.items():
+                    run_released(tx, node_merge_cypher(label, old_temporal), {"rows": old, **prov})
+            rejected = dict(p.conflicts)
+            repeated = set(p.duplicates)
+            for (rel_type, source, target), rows in p.keyed.items():
                 key = schema.REL_BY_TYPE[rel_type].key
                 found = {r["k"]: {"source": r["source"], "target": r["target"], "amount": r["amount"],
                                   "time": r["time"], "runs": r["runs"] or [], "rows": r["rows"] or []}
@@ -483,7 +591,7 @@ class GraphWriter:
                     same, temporal = _wire_rows([{"key": row["key"], "props": row["props"], "rows": row["rows"]}
                                                  for row in same])
                     run_released(tx, update_keyed_cypher(rel_type, key, temporal), {"rows": same, **prov})
-            for (rel_type, source, target, merge_on), rows in rel_batches.items():
+            for (rel_type, source, target, merge_on), rows in p.rel_batches.items():
                 rows, temporal = _wire_rows([dict(row) for row in rows])
                 # (each relationship comes once per run: one to a node made just now is new)
                 fresh_sources, fresh_targets = created.get(source, ()), created.get(target, ())
@@ -501,17 +609,19 @@ class GraphWriter:
                 repeated.update(transfers.repeated_rows())
             return WriteOutcome(rejected, repeated - set(rejected))
 
-        self._mark([row["key"] for rows in keyed.values() for row in rows])
-        if transfers is not None:
-            self._mark(transfers.keys)
-
         try:
             with self.db.driver.session(database=self.db.database) as session:
                 return session.execute_write(work)
-        except Exception:
-            self._seen.clear()   # nothing of this chunk may count as written
-            self._nodes_written.clear()
-            self._org_names.clear()
+        except Exception as exc:
+            with self._lock:
+                self._seen.clear()   # nothing of this chunk may count as written
+                self._nodes_written.clear()
+                self._org_names.clear()
+                self._epoch += 1     # what was prepared ahead is made again, in order, here
+                if isinstance(exc, ConstraintError) and p.optimistic:
+                    self._clashed = True
+                else:
+                    self._failed = True
             raise
 
     def _write_transfer_columns(self, tx: ManagedTransaction, columns: "TransferColumns") -> None:

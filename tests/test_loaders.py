@@ -211,7 +211,10 @@ def test_write_behind_stops_at_the_first_failed_chunk(tmp_path, monkeypatch):
     written, gate = [], threading.Event()
 
     class Writer:       # the writer's interface; the first write waits so that chunks queue up
-        def write(self, nodes, rels, transfers):
+        def prepare(self, nodes, rels, transfers):
+            return None
+
+        def write(self, nodes, rels, transfers, prepared):
             gate.wait(10)
             if nodes == ["chunk 3"]:
                 raise RuntimeError("refused")
@@ -242,11 +245,11 @@ def test_a_failed_write_is_reported_at_its_own_rows(clean_db, tmp_path, monkeypa
     from loaders.writer import GraphWriter
     real_write, calls = GraphWriter.write, []
 
-    def write_until_the_third(self, nodes, rels, transfers=None):
+    def write_until_the_third(self, nodes, rels, transfers=None, prepared=None):
         calls.append(len(calls) + 1)
         if len(calls) == 3:
             raise ServiceUnavailable("connection lost")
-        return real_write(self, nodes, rels, transfers)
+        return real_write(self, nodes, rels, transfers, prepared)
 
     monkeypatch.setattr(GraphWriter, "write", write_until_the_third)
     report = load_file(clean_db, write(tmp_path / "many.csv", bank_rows(*_many_lines())), report_dir=tmp_path,

@@ -9,6 +9,7 @@ same accounts and transfers while the run is going."""
 from __future__ import annotations
 
 import csv
+import threading
 import time
 from pathlib import Path
 
@@ -32,9 +33,9 @@ def clashes(monkeypatch):
     count = [0]
     original = GraphWriter._write
 
-    def spying(self, nodes, rels, transfers, optimistic):
+    def spying(self, nodes, rels, transfers, optimistic, *prepared):
         try:
-            return original(self, nodes, rels, transfers, optimistic)
+            return original(self, nodes, rels, transfers, optimistic, *prepared)
         except ConstraintError:
             count[0] += 1
             raise
@@ -174,3 +175,33 @@ def test_relationships_of_new_nodes_are_created_as_merge_would(clean_db, tmp_pat
     assert fast == merged
     holds = clean_db.read("MATCH (p)-[h:HOLDS]->(a) WITH p, a, count(h) AS n WHERE n > 1 RETURN count(*) AS dup")
     assert holds[0]["dup"] == 0
+
+
+def test_chunks_are_prepared_ahead_until_a_chunk_clashes(clean_db, tmp_path, monkeypatch, clashes):
+    """Into an empty database each chunk's parameters are made on the cleaning thread,
+    ahead of the writer thread that sends the chunks before it (GraphWriter.prepare). Once
+    a chunk meets the constraint, what was made ahead is made again by the writer, in file
+    order, as is every later chunk, and the outcome is that of a load that asks first."""
+    on_main: list[bool] = []
+    original = GraphWriter._prepare
+
+    def recording(self, *args):
+        on_main.append(threading.current_thread() is threading.main_thread())
+        return original(self, *args)
+
+    monkeypatch.setattr(GraphWriter, "_prepare", recording)
+    files = _files(tmp_path)[:2]
+    _load(clean_db, files[:1], tmp_path, "ahead", chunk_rows=300)
+    assert clashes[0] == 0 and len(on_main) > 10
+    assert on_main.count(True) >= 0.9 * len(on_main), on_main      # (a chunk naming an organization
+    #                                                                 by its name only waits for the writer)
+    with monkeypatch.context() as patch:
+        _checked(patch)
+        checked = _load(clean_db, files, tmp_path, "checked", chunk_rows=200)
+    on_main.clear()
+    monkeypatch.setattr(writer_module, "WRITER_MEMORY", 5)
+    forgetful = _load(clean_db, files, tmp_path, "forgetful", chunk_rows=200)
+    assert clashes[0] >= 1
+    first_clash = on_main.index(False)
+    assert True in on_main[:first_clash] and not any(on_main[first_clash:]), on_main
+    assert forgetful == checked
