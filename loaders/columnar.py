@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from itertools import islice, repeat
-from operator import itemgetter
+from itertools import compress, islice, repeat
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from loaders import keys
@@ -56,13 +56,16 @@ KNOWN_LIMIT = 300_000
 _EMPTY_CELL = (None, None, False)
 _NOT_SIMPLE = (None, None, True)
 _MISSING = object()
+#: a cell's value the reference path is to decide (its row is not simple)
+_ODD = object()
+_label_key = attrgetter("label", "key")
 
 
-def _datetime_hit(text: str) -> tuple:
+def _datetime_value(text: str) -> Any:
     try:
-        return (_datetime(text), None, False)
+        return _datetime(text)
     except ValueError:
-        return _NOT_SIMPLE
+        return _ODD
 _NOT_SIMPLE_NODE = object()
 #: The result of a simple row: nothing to report (its records travel with the chunk).
 SIMPLE = RowResult()
@@ -244,49 +247,73 @@ class StatementPlan:
     def _column(self, name: str, column: str, convert: Any, cells: list[Any], simple: list[bool],
                 checks: dict[str, list[Any]] | None) -> list[Any]:
         """A column's cleaned values; rows whose cell the reference would warn about,
-        reject or read a direction from are marked not simple."""
+        reject or read a direction from are marked not simple. (Values, checks and "not
+        simple" are kept apart, not as a tuple per cell: taking a chunk's tuples apart cost
+        more than cleaning its cells.)"""
+        n = len(cells)
+        found: list[Any] | None = None
         kind = self.mapping.fields[name].type
         if kind in _PER_ROW_TYPES or kind in _PLAIN_TEXT:     # new on nearly every row: no memo
-            hits = self._per_row(kind, column, convert, cells)
+            values = self._per_row(kind, column, cells)
+            if _ODD in values:
+                for i in [i for i, v in enumerate(values) if v is _ODD]:
+                    values[i] = None
+                    simple[i] = False
+            if _MISSING in values:
+                clean_one = self._clean_distinct
+                for i in [i for i, v in enumerate(values) if v is _MISSING]:
+                    values[i], checked, odd = clean_one(column, convert, cells[i])
+                    if odd:
+                        simple[i] = False
+                    if checked:
+                        if found is None:
+                            found = [None] * n
+                        found[i] = checked
         else:
-            memo = self._memo.setdefault(name, {})
-            if len(memo) > MEMO_LIMIT:
-                memo.clear()
-            hits = list(map(memo.get, cells))
-            if None in hits:
-                for i in [i for i, hit in enumerate(hits) if hit is None]:
+            memo = self._memo.get(name)
+            if memo is None or len(memo[0]) > MEMO_LIMIT:
+                memo = self._memo[name] = ({}, {}, set())
+            values_of, checks_of, odd_texts = memo     # text -> value; text -> checks; texts not simple
+            values = list(map(values_of.get, cells, repeat(_MISSING, n)))
+            if _MISSING in values:
+                for i in [i for i, v in enumerate(values) if v is _MISSING]:
                     text = cells[i]
-                    hits[i] = memo[text] = self._clean_distinct(column, convert, text)
-        values, found, odd = zip(*hits) if hits else ((), (), ())
-        if True in odd:
-            for i in [i for i, flag in enumerate(odd) if flag]:
-                simple[i] = False
+                    value = values_of.get(text, _MISSING)    # (a text twice in the chunk: cleaned once)
+                    if value is _MISSING:
+                        value, checked, odd = self._clean_distinct(column, convert, text)
+                        values_of[text] = value
+                        if checked:
+                            checks_of[text] = checked
+                        if odd:
+                            odd_texts.add(text)
+                    values[i] = value
+            if odd_texts and not odd_texts.isdisjoint(cells):
+                for i in [i for i, text in enumerate(cells) if text in odd_texts]:
+                    simple[i] = False
+            if checks_of and checks is not None:
+                found = list(map(checks_of.get, cells))
         if checks is not None:
-            checks[name] = found
+            checks[name] = found if found is not None else [None] * n
         return values
 
-    def _per_row(self, kind: str, column: str, convert: Any, cells: list[Any]) -> list[tuple]:
+    def _per_row(self, kind: str, column: str, cells: list[Any]) -> list[Any]:
         """Amounts, date-times and plain text: the usual spellings cleaned inline (as the
-        converters' own shortcuts do), anything else by the converter."""
+        converters' own shortcuts do); _ODD where the reference would decide (not simple),
+        _MISSING where the converter is to say."""
         if kind == "amount":
             match = _SIMPLE_AMOUNT.fullmatch
             f = self.mapping.fields[self._field_of_column[column]]
-            hits = [(float(t), None, False) if t.__class__ is str and match(t) else None for t in cells]
             bound, nonzero = f.plausible, f.nonzero
-            hits = [hit if hit is None or (hit[0] <= bound and not (nonzero and hit[0] == 0)) else _NOT_SIMPLE
-                    for hit in hits]
-        elif kind == "datetime":
+            return [((v if (v := float(t)) <= bound and not (nonzero and v == 0) else _ODD)
+                     if t.__class__ is str and match(t) else _MISSING) for t in cells]
+        if kind == "datetime":
             match = _SIMPLE_DATETIME.fullmatch
-            hits = [None if t.__class__ is not str or not match(t) else _datetime_hit(t) for t in cells]
-        else:    # plain text: kept as written, trimmed; a formula-like start goes the reference way
-            hits = [None if t.__class__ is not str else
-                    (_EMPTY_CELL if not (v := t.strip()) else
-                     (v, None, False) if v[0] not in _FORMULA_START and len(v) <= MAX_FIELD_CHARS else _NOT_SIMPLE)
-                    for t in cells]
-        clean_one = self._clean_distinct
-        for i in [i for i, hit in enumerate(hits) if hit is None]:
-            hits[i] = clean_one(column, convert, cells[i])
-        return hits
+            return [_MISSING if t.__class__ is not str or not match(t) else _datetime_value(t) for t in cells]
+        # plain text: kept as written, trimmed; a formula-like start goes the reference way
+        return [_MISSING if t.__class__ is not str else
+                (None if not (v := t.strip()) else
+                 v if v[0] not in _FORMULA_START and len(v) <= MAX_FIELD_CHARS else _ODD)
+                for t in cells]
 
     # ------------------------------------------------------------------ a chunk
 
@@ -515,11 +542,9 @@ class StatementPlan:
             return []
         rows = [row for nodes, row in zip(per_row, row_numbers) for node in nodes if node is not None]
         members: dict[tuple[str, str], list[int]] = {key: [] for key in dirty}
-        for ident, at in last_at.items():
-            node = flat[at]
-            group = members.get((node.label, node.key))
-            if group is not None:
-                group.append(ident)
+        node_keys = list(map(_label_key, map(flat.__getitem__, last_at.values())))    # (C speed)
+        for ident, key in compress(zip(last_at, node_keys), map(members.__contains__, node_keys)):
+            members[key].append(ident)
         out: list[NodeRecord] = []
         for key, group in members.items():
             if len(group) == 1 and key not in known_of:     # the usual: one record, new to the run
