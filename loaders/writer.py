@@ -406,13 +406,14 @@ class GraphWriter:
         Made ahead only when nothing of it depends on the database's answers to earlier
         chunks: every label (and TRANSFER) optimistic, every organization named by its name
         only already looked up (by an earlier chunk's writer: the answer is kept for the
-        run), no chunk before it left to the writer, no failure so far. Otherwise the writer makes it, in order (the memory of what was
-        written must see the chunks in file order)."""
+        run), no chunk before it left to the writer, no failure so far. Otherwise the
+        writer makes it when its turn comes (the memory of what was written must see the
+        chunks in file order). The statements themselves run in file order either way."""
         with self._lock:
-            known_names = self._org_names
+            looked_up = self._org_names
             ahead = not (self._clashed or self._failed or self._deferred) and \
                 not any(n.resolve_by_name and n.label == "Organization" and _match_name(n)
-                        and _match_name(n) not in known_names for n in nodes)
+                        and _match_name(n) not in looked_up for n in nodes)
             if ahead:
                 wanted = {n.label for n in nodes} | \
                     ({"TRANSFER"} if transfers is not None and len(transfers) else set())
