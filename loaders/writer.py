@@ -280,7 +280,6 @@ class PreparedChunk:
     made ahead; the writer makes it when its turn comes. ``epoch``: the writer's memory it
     was made against (a failure empties that memory, and what was made before is made again)."""
     deferred: bool = False
-    counted: bool = False
     optimistic: frozenset[str] = frozenset()
     epoch: int = -1
     node_batches: dict[str, list[dict]] = field(default_factory=dict)
@@ -488,9 +487,8 @@ class GraphWriter:
                 prepared.optimistic != optimistic:
             with self._lock:
                 fresh = self._prepare(nodes, rels, transfers, optimistic)
-                if prepared is not None and prepared.deferred and not prepared.counted:
-                    prepared.counted = True    # (after preparing it: the next may now go ahead)
-                    self._deferred -= 1
+                if prepared is not None and prepared.deferred:    # (written once: a clash's retry
+                    self._deferred -= 1     # passes none) after preparing it: the next may go ahead
             prepared = fresh
         return self._send(prepared)
 
