@@ -216,6 +216,10 @@ class StatementPlan:
         #: values are all in that (by id; the record is kept, so its id is not reused)
         self._known: dict[tuple[str, str], dict[str, int]] = {}
         self._absorbed: dict[int, NodeRecord] = {}
+        #: per node key, the ids of its records in ``_absorbed``: when the key's values
+        #: change, none of them may count as absorbed any more (one that says the old value
+        #: again changes the node back, as the reference writes it)
+        self._absorbed_of: dict[tuple[str, str], list[int]] = {}
         self._fallbacks: dict[str, NodeRecord] = {}
         self._plain_sent: dict[tuple, None] = {}
         #: per plain relationship: the pairs of records (by ids) whose relationship is in
@@ -306,8 +310,20 @@ class StatementPlan:
             match = _SIMPLE_AMOUNT.fullmatch
             f = self.mapping.fields[self._field_of_column[column]]
             bound, nonzero = f.plausible, f.nonzero
-            return [((v if (v := float(t)) <= bound and not (nonzero and v == 0) else _ODD)
-                     if t.__class__ is str and match(t) else _MISSING) for t in cells]
+            values = [((v if (v := float(t)) <= bound and not (nonzero and v == 0) else _ODD)
+                       if t.__class__ is str and match(t) else _MISSING) for t in cells]
+            if f.negative_reverses and f.sign_deferred and _MISSING in values:
+                # '-1234.56' on a flagged line: banks print outflows so. The absolute amount,
+                # as the reference takes it; the row stays simple only where its flag says
+                # money out (``_row_checks``): elsewhere the reference weighs the sign.
+                negative = self._negative
+                for i in [i for i, v in enumerate(values) if v is _MISSING]:
+                    t = cells[i]
+                    if t.__class__ is str and t[:1] == "-" and match(t, 1):
+                        v = float(t[1:])
+                        values[i] = v if v <= bound and not (nonzero and v == 0) else _ODD
+                        negative.append(i)
+            return values
         if kind == "datetime":
             match = _SIMPLE_DATETIME.fullmatch
             return [_MISSING if t.__class__ is not str or not match(t) else _datetime_value(t) for t in cells]
@@ -325,6 +341,7 @@ class StatementPlan:
         n = len(chunk)
         row_numbers = [row for row, _ in chunk]
         simple = [not (raw.get(WARNINGS_KEY) or raw.get(EXTRA_KEY)) for _, raw in chunk]
+        self._negative: list[int] = []    # rows whose direction-bearing amount has a minus sign
         checked = {f for e in self.entities for f in e.checked}
         checks: dict[str, list[Any]] = {}
         nothing = [None] * n          # a field the file lacks: empty on every row
@@ -446,6 +463,9 @@ class StatementPlan:
             for i in range(n):
                 if not any(c[i] is not None for c in flags):
                     simple[i] = False     # no flag: the sign rule speaks, with a warning
+            for i in self._negative:      # a minus with a flag that says money in: a warning
+                if next((c[i] for c in flags if c[i] is not None), None) != "out":
+                    simple[i] = False
 
     def _template(self, e: _Entity, inputs: tuple, row_number: int, checks: dict[str, list[Any]], i: int) -> Any:
         """The entity's node for these inputs (the rule run once), or _NOT_SIMPLE_NODE for
@@ -537,7 +557,7 @@ class StatementPlan:
             key = (node.label, node.key)
             known = known_of.get(key)
             if known is not None and all(known.get(k) == v for k, v in _values(node).items()):
-                absorbed[ident] = node
+                self._absorb(ident, node, key)
             else:
                 dirty[key] = None
         if not dirty:
@@ -552,7 +572,8 @@ class StatementPlan:
             if len(group) == 1 and key not in known_of:     # the usual: one record, new to the run
                 node = flat[last_at[group[0]]]
                 known_of[key] = dict(_values(node))     # (its fold: its values and its name)
-                absorbed[group[0]] = node
+                self._unabsorb(key)     # (records of a key whose known values were dropped)
+                self._absorb(group[0], node, key)
                 row = rows[first_at[group[0]]]
                 if node.row == row:
                     out.append(node)
@@ -575,11 +596,10 @@ class StatementPlan:
                 known_of[key] = fold
             else:
                 known.update(fold)
+            self._unabsorb(key)     # (absorbed in earlier chunks against the old values)
             for node in order:      # what is absorbed now that the key's values changed
                 if all(known_of[key].get(k) == v for k, v in _values(node).items()):
-                    absorbed[id(node)] = node
-                else:
-                    absorbed.pop(id(node), None)
+                    self._absorb(id(node), node, key)
             out.extend(_folded(head, order, rows[start]))
         # Bounded apart: ``absorbed`` grows with every record object (templates are made
         # again when their memo is full) and is only a shortcut, so it is emptied; the values
@@ -588,10 +608,21 @@ class StatementPlan:
         # ~70,000 demo lines, which the writer's own memory then found unchanged.)
         if len(absorbed) > MEMO_LIMIT * 4:
             absorbed.clear()
+            self._absorbed_of.clear()
         if len(known_of) > KNOWN_LIMIT:
             for key in list(islice(known_of, len(known_of) // 2)):
                 del known_of[key]
         return out
+
+
+    def _absorb(self, ident: int, node: NodeRecord, key: tuple[str, str]) -> None:
+        if ident not in self._absorbed:
+            self._absorbed[ident] = node
+            self._absorbed_of.setdefault(key, []).append(ident)
+
+    def _unabsorb(self, key: tuple[str, str]) -> None:
+        for ident in self._absorbed_of.pop(key, ()):
+            self._absorbed.pop(ident, None)
 
 
 def _folded(head: NodeRecord, order: list[NodeRecord], row: int) -> list[NodeRecord]:

@@ -161,6 +161,69 @@ def test_hostile_statements_same_graph_reports_and_issues(clean_db, tmp_path, fa
     assert fast_count[0] > 10      # (most lines here are meant to go the reference way)
 
 
+def _signed_statements(path: Path, rows: int = 400, seed: int = 11) -> int:
+    """A statement as many banks print it: both flags, outflows as negative amounts with
+    their 出 (or 借) flag, inflows unsigned; a few lines whose minus disagrees with the flag
+    or that have no flag, and a negative zero. Returns how many lines agree with their flag."""
+    rng = random.Random(seed)
+    cards = [f"62170000200999{i:05d}" for i in range(30)]
+    agreeing = 0
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for n in range(rows):
+            a, b = rng.sample(range(len(cards)), 2)
+            out = rng.random() < 0.5
+            flag, amount = ("出" if rng.random() < 0.8 else "借", f"-{rng.uniform(1, 9000):.2f}") if out \
+                else ("进", f"{rng.uniform(1, 9000):.2f}")
+            odd = rng.random()
+            if odd < 0.03:
+                flag = "进"                 # a minus on a line flagged as money in: warned about
+            elif odd < 0.05:
+                flag = ""                   # no flag: the sign decides, warned about
+            elif odd < 0.06:
+                amount = "-0.00"            # rejected: zero
+            agreeing += flag != "" and amount != "-0.00" and not (flag == "进" and amount.startswith("-"))
+            writer.writerow([cards[a], "张三", IDS[0] if n % 2 else "", f"2025-04-01 10:{n // 60 % 60:02d}:{n % 60:02d}", amount,
+                             flag, cards[b], "李四", "", "农业银行", "转账", f"S{n:05d}", "渝中支行"])
+    return agreeing
+
+
+def test_negative_outflows_with_their_flag_take_the_columnar_path(clean_db, tmp_path, fast_count):
+    """'-1,234.56 出' is how many banks print an outflow: the flag and the sign agree, so
+    the line is as simple as an unsigned one and goes the fast way; a minus the flag
+    contradicts, or one without a flag, goes the reference way (with its warning)."""
+    path = tmp_path / "signed.csv"
+    agreeing = _signed_statements(path)
+    _load_both_ways(clean_db, [(path, "bank")], tmp_path, chunk_rows=64)
+    assert fast_count[0] == agreeing
+    loaded = clean_db.read("MATCH ()-[t:TRANSFER]->() RETURN count(t) AS c")[0]["c"]
+    assert loaded > agreeing     # the warned lines are loaded too (the reference way)
+
+
+def test_an_account_whose_holder_name_changes_back_ends_as_the_reference_says(clean_db, tmp_path, fast_count):
+    """An account printed under one holder name in its own statement and another as a
+    counterparty ('张三' here, '张三（个体）' in the other bank's print): later lines win,
+    so a name written before and seen again must be written again. (The columnar path
+    once kept a record it had found unchanged as unchanged after the account's name had
+    moved on, and the graph ended with the earlier name.)"""
+    path = tmp_path / "names.csv"
+    lines = []
+    for n in range(60):
+        own, other = ("62170000300999000", "62170000300999001") if n % 7 < 4 else ("62170000300999001", "62170000300999000")
+        lines.append([own, "张三" if own.endswith("0") else "李四", "", f"2025-05-01 09:{n:02d}:00", "100.00", "出",
+                      other, "张三（个体）" if other.endswith("0") else "李四（个体）", "", "", "转账", f"N{n:04d}", ""])
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(lines)
+    _load_both_ways(clean_db, [(path, "bank")], tmp_path, chunk_rows=3)
+    assert fast_count[0] == 60
+    last = lines[-1]
+    names = {r["k"]: r["h"] for r in clean_db.read("MATCH (a:BankAccount) RETURN a.key AS k, a.holder_name AS h")}
+    assert names[last[0]] == last[1] and names[last[6]] == last[7]
+
+
 def test_fixture_files_in_sequence_same_graph(clean_db, tmp_path, fast_count):
     """The loader fixtures and the bad-input corpus's statement files, one after another
     into one database (later files meet the earlier ones' accounts and transfers)."""
