@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from itertools import compress, islice, repeat
+from bisect import bisect_right
+from itertools import accumulate, chain, compress, count, islice, repeat
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -538,22 +539,39 @@ class StatementPlan:
         before: then so is any fold of them); otherwise the fold of the key's first
         occurrence, then each distinct record in the order of its last occurrence, as one
         record (:func:`_folded`)."""
-        flat = [node for nodes in per_row for node in nodes if node is not None]
-        ids = list(map(id, flat))
-        last_at = dict(zip(ids, range(len(ids))))            # (C speed)
+        # Positions count every slot of ``per_row`` (None too): only their order matters,
+        # and a row's slots are consecutive (``_RowOf``). Every pass over all of a chunk's
+        # slots is at C speed; the Python loops below see only the records that may change
+        # something (in a long file: a few hundred of a chunk's 20,000 slots).
+        seq = list(chain.from_iterable(per_row))
+        ids = list(map(id, seq))
         known_of, absorbed = self._known, self._absorbed
         # ``absorbed`` holds every record it names, so an id found there is that record's
         # (an id is only reused once its object is gone): the set difference says which
         # records of the chunk may change something, at C speed (``set.difference`` of a
         # dict looks up the chunk's ids in it; the ``-`` of two key views would walk all of
         # ``absorbed``, hundreds of thousands of ids, for every chunk)
-        pending = set(last_at).difference(absorbed)
+        distinct = dict(zip(ids, seq))      # id -> record, each once
+        distinct.pop(id(None), None)
+        pending = set(distinct).difference(absorbed)
         if not pending:
             return []
-        first_at = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1)))   # (the smallest index wins)
+        first_at: dict[int, int] = {}      # id -> its first position (of the ids looked at)
+        last_at: dict[int, int] = {}       # id -> its last position, in order of first occurrence
+        node_of: dict[int, NodeRecord] = {}
+
+        def locate(wanted: set[int]) -> None:
+            positions = list(compress(count(), map(wanted.__contains__, ids)))
+            for pos in positions:
+                ident = ids[pos]
+                if ident not in first_at:
+                    first_at[ident] = pos
+                    node_of[ident] = seq[pos]
+                last_at[ident] = pos
+        locate(pending)
         dirty: dict[tuple[str, str], None] = {}
-        for ident in sorted(pending, key=first_at.__getitem__):     # (in order of first occurrence)
-            node = flat[last_at[ident]]
+        for ident in list(first_at):    # (in order of first occurrence)
+            node = node_of[ident]
             key = (node.label, node.key)
             known = known_of.get(key)
             if known is not None and all(known.get(k) == v for k, v in _values(node).items()):
@@ -562,15 +580,19 @@ class StatementPlan:
                 dirty[key] = None
         if not dirty:
             return []
-        rows = [row for nodes, row in zip(per_row, row_numbers) for node in nodes if node is not None]
+        # every record of a dirty key, absorbed ones too (the fold takes them all)
+        of_dirty = compress(distinct, map(dirty.__contains__, map(_label_key, distinct.values())))
+        locate(set(of_dirty).difference(first_at))
         members: dict[tuple[str, str], list[int]] = {key: [] for key in dirty}
-        node_keys = list(map(_label_key, map(flat.__getitem__, last_at.values())))    # (C speed)
-        for ident, key in compress(zip(last_at, node_keys), map(members.__contains__, node_keys)):
-            members[key].append(ident)
+        for ident in sorted(first_at, key=first_at.__getitem__):
+            group = members.get(_label_key(node_of[ident]))
+            if group is not None:
+                group.append(ident)
+        flat, rows = seq, _RowOf(per_row, row_numbers)
         out: list[NodeRecord] = []
         for key, group in members.items():
             if len(group) == 1 and key not in known_of:     # the usual: one record, new to the run
-                node = flat[last_at[group[0]]]
+                node = node_of[group[0]]
                 known_of[key] = dict(_values(node))     # (its fold: its values and its name)
                 self._unabsorb(key)     # (records of a key whose known values were dropped)
                 self._absorb(group[0], node, key)
@@ -584,7 +606,7 @@ class StatementPlan:
                     out.extend(_folded(node, [node], row))
                 continue
             start = min(first_at[m] for m in group)
-            order = [flat[last_at[m]] for m in sorted(group, key=last_at.__getitem__)]
+            order = [node_of[m] for m in sorted(group, key=last_at.__getitem__)]
             head = flat[start]
             fold: dict[str, int] = {}
             for node in order:
@@ -623,6 +645,17 @@ class StatementPlan:
     def _unabsorb(self, key: tuple[str, str]) -> None:
         for ident in self._absorbed_of.pop(key, ()):
             self._absorbed.pop(ident, None)
+
+
+class _RowOf:
+    """The row number of a slot position in a chunk's records (``_emit_nodes``)."""
+
+    def __init__(self, per_row: list[tuple], row_numbers: list[int]):
+        self.ends = list(accumulate(map(len, per_row)))     # slots up to and with each row
+        self.row_numbers = row_numbers
+
+    def __getitem__(self, position: int) -> int:
+        return self.row_numbers[bisect_right(self.ends, position)]
 
 
 def _folded(head: NodeRecord, order: list[NodeRecord], row: int) -> list[NodeRecord]:

@@ -533,3 +533,34 @@ def test_writer_skips_nodes_whose_values_it_already_wrote():
     assert batch(person) == []
     assert batch(NodeRecord("Person", "110101199003077774", {"name": "张叁", "id_valid": True}, 5)) != []
     assert batch(NodeRecord("Person", "110101199003077774", {"name": "张三", "id_valid": 1}, 6)) != []   # True != 1
+
+
+def test_new_transfers_name_their_ends_by_account_and_a_missing_end_writes_nothing(clean_db):
+    """The column-wise transfer statement looks each account up once and has every
+    transfer name its ends by their place in that list: each transfer lands between its
+    own two accounts (the same account twice in a chunk, in either role), and one whose
+    account is missing makes the statement write nothing and the writer say so."""
+    from loaders.columnar import TransferColumns
+    from loaders.writer import GraphWriter, Provenance
+
+    clean_db.write("UNWIND $keys AS k CREATE (:BankAccount {key: k, number: k})", {"keys": ["A", "B", "C"]})
+    writer = GraphWriter(clean_db, Provenance("f.csv", "ab" * 32, "run"))
+
+    def columns(pairs):
+        out = TransferColumns("BankAccount", "BankAccount", ("amount",), frozenset())
+        out.keys = [f"id:{n}" for n in range(len(pairs))]
+        out.sources, out.targets = [a for a, _ in pairs], [b for _, b in pairs]
+        out.rows = list(range(2, 2 + len(pairs)))
+        out.props = {"amount": [float(n + 1) for n in range(len(pairs))]}
+        return out
+
+    pairs = [("A", "B"), ("C", "A"), ("B", "C"), ("A", "C"), ("B", "A")]
+    with clean_db.driver.session(database=clean_db.database) as session:
+        session.execute_write(lambda tx: writer._write_transfer_columns(tx, columns(pairs)))
+    found = clean_db.read("MATCH (a)-[t:TRANSFER]->(b) RETURN t.tx_key AS k, a.key AS a, b.key AS b ORDER BY k")
+    assert [(r["a"], r["b"]) for r in found] == pairs
+    clean_db.write("MATCH ()-[t:TRANSFER]->() DELETE t")
+    with pytest.raises(RuntimeError, match="found no account"):
+        with clean_db.driver.session(database=clean_db.database) as session:
+            session.execute_write(lambda tx: writer._write_transfer_columns(tx, columns([("A", "B"), ("A", "Z")])))
+    assert clean_db.read("MATCH ()-[t:TRANSFER]->() RETURN count(t) AS n")[0]["n"] == 0
