@@ -588,7 +588,7 @@ class StatementPlan:
             group = members.get(_label_key(node_of[ident]))
             if group is not None:
                 group.append(ident)
-        flat, rows = seq, _RowOf(per_row, row_numbers)
+        rows = _RowOf(per_row, row_numbers)
         out: list[NodeRecord] = []
         for key, group in members.items():
             if len(group) == 1 and key not in known_of:     # the usual: one record, new to the run
@@ -607,7 +607,7 @@ class StatementPlan:
                 continue
             start = min(first_at[m] for m in group)
             order = [node_of[m] for m in sorted(group, key=last_at.__getitem__)]
-            head = flat[start]
+            head = seq[start]
             fold: dict[str, int] = {}
             for node in order:
                 fold.update(_values(node, with_name=False))
@@ -635,7 +635,6 @@ class StatementPlan:
             for key in list(islice(known_of, len(known_of) // 2)):
                 del known_of[key]
         return out
-
 
     def _absorb(self, ident: int, node: NodeRecord, key: tuple[str, str]) -> None:
         if ident not in self._absorbed:

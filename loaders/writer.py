@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from itertools import chain, count
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from itertools import chain, count
 from typing import TYPE_CHECKING, Any
 
 from neo4j import ManagedTransaction
@@ -210,9 +210,9 @@ def create_transfer_columns_cypher(source: str, target: str, prop_names: tuple[s
     their index there ($from, $to). The collected keys must equal $ends, in order (an end
     missing or out of place writes nothing). Also $keys, $rows (the row of the first line
     that showed each) and one list $p<j> per property. Returns how many were written,
-    which must be all of them (both ends are written first). (On 200,000 transfers among
-    20,000 accounts the lookups once per account took the statement from 7.1 to 6.0 s of
-    database time, medians of 3, BENCHMARKS.md.)"""
+    which must be all of them (both ends are written first). (200,000 transfers among 20,000
+    accounts, the statement alone: 5.6-6.4 s of database time against 7.1-7.9 s with two
+    lookups per line, three runs each; BENCHMARKS.md.)"""
     props = ["tx_key: $keys[i]"]
     for j, name in enumerate(prop_names):
         ref = f"$p{j}[i]"
