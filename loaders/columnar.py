@@ -221,6 +221,8 @@ class StatementPlan:
         #: change, none of them may count as absorbed any more (one that says the old value
         #: again changes the node back, as the reference writes it)
         self._absorbed_of: dict[tuple[str, str], list[int]] = {}
+        #: the chunk's rows whose direction-bearing amount has a minus sign (``_per_row``)
+        self._negative: list[int] = []
         self._fallbacks: dict[str, NodeRecord] = {}
         self._plain_sent: dict[tuple, None] = {}
         #: per plain relationship: the pairs of records (by ids) whose relationship is in
@@ -342,7 +344,7 @@ class StatementPlan:
         n = len(chunk)
         row_numbers = [row for row, _ in chunk]
         simple = [not (raw.get(WARNINGS_KEY) or raw.get(EXTRA_KEY)) for _, raw in chunk]
-        self._negative: list[int] = []    # rows whose direction-bearing amount has a minus sign
+        self._negative = []
         checked = {f for e in self.entities for f in e.checked}
         checks: dict[str, list[Any]] = {}
         nothing = [None] * n          # a field the file lacks: empty on every row
