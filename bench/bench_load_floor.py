@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import neo4j  # noqa: E402
+import psutil  # noqa: E402
 
 from bench.bench_vs_unwind import BATCH, UNWIND, add_file_arguments, statement_file  # noqa: E402
 from core.settings import load_settings  # noqa: E402
@@ -191,8 +192,10 @@ def main() -> None:
     server = LocalServer(settings)
     server.start()
     seconds: dict[str, list[float]] = {n: [] for n in ("bare", "same", "orgtrace") if n in args.statements.split(",")}
+    server_cpu: dict[str, list[float]] = {n: [] for n in seconds}     # the Java process's CPU seconds
     graphs: dict[str, str] = {}
     try:
+        java = psutil.Process(server.pid())
         with connect(settings, start_local=False) as db:
             admin.wipe(db)
             admin.init_db(db)
@@ -207,22 +210,28 @@ def main() -> None:
                 for name in names[attempt % len(names):] + names[:attempt % len(names)]:   # alternate who goes first
                     admin.wipe(db)
                     admin.init_db(db)
+                    before = java.cpu_times()
                     spent = timed(db, batches[name])
+                    after = java.cpu_times()
+                    cpu = after.user - before.user + after.system - before.system
                     seconds[name].append(spent)
+                    server_cpu[name].append(cpu)
                     graphs[name] = _counts(db)
-                    print(f"run {attempt + 1} {name:<9} {spent:7.1f} s {lines / spent:10,.0f} rows/s", flush=True)
+                    print(f"run {attempt + 1} {name:<9} {spent:7.1f} s {lines / spent:10,.0f} rows/s  "
+                          f"server CPU {cpu:6.1f} s", flush=True)
     finally:
         server.stop()
     median = {name: statistics.median(values) for name, values in seconds.items()}
     labels = {"bare": "hand-written, bare (the issue's peer)", "same": "hand-written, the same graph as OrgTrace",
               "orgtrace": f"OrgTrace's own statements, replayed ({len(recorded)} transactions)"}
-    print("\n| statements (prepared beforehand) | database s (median) | rows/s | + reading the file (hand-written: "
-          "one after the other) |")
-    print("|---|---|---|---|")
+    print("\n| statements (prepared beforehand) | database s (median) | rows/s | server CPU s (median) "
+          "| + reading the file (hand-written: one after the other) |")
+    print("|---|---|---|---|---|")
     for name in seconds:
         whole = f"{prepare[name] + median[name]:.1f} s ({lines / (prepare[name] + median[name]):,.0f} rows/s)" \
             if name in prepare else "-"
-        print(f"| {labels[name]} | {median[name]:.1f} | {lines / median[name]:,.0f} | {whole} |")
+        print(f"| {labels[name]} | {median[name]:.1f} | {lines / median[name]:,.0f} | "
+              f"{statistics.median(server_cpu[name]):.1f} | {whole} |")
     print("\nwhat each wrote: " + "; ".join(f"{name}: {graph}" for name, graph in graphs.items()))
     print(f"\nfile: {lines:,} statement lines ({source.name}{f', first {args.lines:,}' if args.lines else ''}); "
           f"{args.repeat} runs each")

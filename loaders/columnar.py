@@ -35,7 +35,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from bisect import bisect_right
 from itertools import accumulate, chain, compress, count, islice, repeat
-from operator import attrgetter, itemgetter
+from operator import attrgetter, eq, itemgetter
 from typing import Any
 
 from loaders import keys
@@ -62,6 +62,14 @@ _MISSING = object()
 #: a cell's value the reference path is to decide (its row is not simple)
 _ODD = object()
 _label_key = attrgetter("label", "key")
+
+
+_fromisoformat = dt.datetime.fromisoformat
+
+
+def _all_text(cells: Any) -> bool:
+    """Every cell is a str (C speed)."""
+    return set(map(type, cells)) == {str}
 
 
 def _datetime_value(text: str) -> Any:
@@ -329,6 +337,15 @@ class StatementPlan:
             return values
         if kind == "datetime":
             match = _SIMPLE_DATETIME.fullmatch
+            # The usual chunk: every time 'YYYY-MM-DD HH:MM:SS' between 1900 and 2100 (as
+            # text: the year leads), parsed by the C parser; these are the very times
+            # mapping._parse_datetime makes of such texts. Anything else, cell by cell.
+            if cells and _all_text(cells) and min(cells) >= "1900" and max(cells) < "2101" \
+                    and all(map(match, cells)):
+                try:
+                    return list(map(_fromisoformat, cells))
+                except ValueError:      # (an impossible date: the reference says why)
+                    pass
             return [_MISSING if t.__class__ is not str or not match(t) else _datetime_value(t) for t in cells]
         # plain text: kept as written, trimmed; a formula-like start goes the reference way
         return [_MISSING if t.__class__ is not str else
@@ -500,13 +517,15 @@ class StatementPlan:
         rel = self.transfer
         scol, tcol = tcols[rel.source], tcols[rel.target]
         at = [i for i in fast if scol[i] is not None and tcol[i] is not None]
-        ends = [(scol[i], tcol[i]) for i in at]
+        take = _taker(at)
+        payers, payees = take(scol), take(tcol)
         if self.reverse_field is not None:
-            flags, equals = col(self.reverse_field), self.reverse_equals
-            ends = [(b, a) if flags[i] == equals else (a, b) for (a, b), i in zip(ends, at)]
+            reverse = list(map(eq, take(col(self.reverse_field)), repeat(self.reverse_equals)))
+            if any(reverse):
+                payers, payees = ([b if r else a for a, b, r in zip(payers, payees, reverse)],
+                                  [a if r else b for a, b, r in zip(payers, payees, reverse)])
         out = TransferColumns("BankAccount", "BankAccount", self.prop_names, self.temporal)
         props = out.props
-        take = _taker(at)
         for prop, refs in self.transfer_set:
             if len(refs) == 1:
                 props[prop] = take(col(refs[0]))      # (cleaned cells: None when empty, never "")
@@ -515,20 +534,18 @@ class StatementPlan:
                 props[prop] = [next((c[i] for c in cs if c[i] is not None and c[i] != ""), None) for i in at]
         for prop, value in self.transfer_const:
             props[prop] = [value] * len(at)
-        props["cash"] = [a.props.get("kind") == "cash" or b.props.get("kind") == "cash" for a, b in ends]
+        props["cash"] = [a.props.get("kind") == "cash" or b.props.get("kind") == "cash" for a, b in zip(payers, payees)]
         nothing = [None] * len(at)
         tx_ids, times, amounts = props.get("tx_id", nothing), props.get("time", nothing), props.get("amount", nothing)
         for prop in self.temporal:
             props[prop] = [None if w is None else w.isoformat() for w in props[prop]]
-        out.sources = [a.key for a, _ in ends]
-        out.targets = [b.key for _, b in ends]
-        key_of = keys.transfer_key
+        out.sources = [a.key for a in payers]
+        out.targets = [b.key for b in payees]
         iso = props["time"] if "time" in self.temporal else [w.isoformat() if w else None for w in times]
-        out.keys = [key_of(t, a, b, w or "", 0.0 if m is None else m)
-                    for t, a, b, w, m in zip(tx_ids, out.sources, out.targets, iso, amounts)]
+        out.keys = _transfer_keys(tx_ids, out.sources, out.targets, iso, amounts)
         out.rows = take(row_numbers)
         out.at = at
-        out._ends = ends
+        out._ends = list(zip(payers, payees))
         return out
 
     def _emit_nodes(self, per_row: list[tuple], row_numbers: list[int]) -> list[NodeRecord]:
@@ -700,6 +717,22 @@ def _columns(chunk: list[tuple[int, dict]], columns: list[str]) -> list[tuple]:
     except KeyError:
         cells = [tuple(raw.get(c) for c in columns) for raw in rows]
     return list(zip(*cells)) if cells else [() for _ in columns]
+
+
+def _transfer_keys(tx_ids: list[Any], sources: list[str], targets: list[str], times: list[Any],
+                   amounts: list[Any]) -> list[str]:
+    """keys.transfer_key of each line. The usual statement's ids are all digits (no white
+    space, no case): then the key is the id itself, "id:"-prefixed, at C speed."""
+    if tx_ids and None not in tx_ids and "" not in tx_ids:
+        try:
+            digits = "".join(tx_ids).isdigit()
+        except TypeError:       # (a cell that is not text)
+            digits = False
+        if digits:
+            return list(map("id:".__add__, tx_ids))
+    key_of = keys.transfer_key
+    return [key_of(t, a, b, w or "", 0.0 if m is None else m)
+            for t, a, b, w, m in zip(tx_ids, sources, targets, times, amounts)]
 
 
 def _same(made: TransferColumns, i: int, j: int) -> bool:

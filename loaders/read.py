@@ -307,11 +307,13 @@ def _csv_rows(path: Path, encoding: str, delimiter: str, max_field: int) -> _Raw
         start = 1
         try:
             for cells in reader:
-                notes = _FALLBACK_NOTES if lines.take_odd() else _NO_NOTES
-                bad = lines.take_bad()
-                if bad:
-                    notes = [*notes, *_bad_byte_notes(cells, bad)]
-                if "".join(cells).strip():
+                notes = _NO_NOTES
+                if lines._odd or lines._bad:        # (a line needed the fallback, or had broken bytes)
+                    notes = _FALLBACK_NOTES if lines.take_odd() else _NO_NOTES
+                    bad = lines.take_bad()
+                    if bad:
+                        notes = [*notes, *_bad_byte_notes(cells, bad)]
+                if (cells and cells[0].strip()) or "".join(cells).strip():
                     yield start, cells, notes
                 start = reader.line_num + 1
         except csv.Error as exc:

@@ -224,6 +224,65 @@ def test_an_account_whose_holder_name_changes_back_ends_as_the_reference_says(cl
     assert names[last[0]] == last[1] and names[last[6]] == last[7]
 
 
+def test_usual_times_and_numeric_ids_take_the_chunk_shortcuts_and_odd_ones_do_not(clean_db, tmp_path, fast_count,
+                                                                                  monkeypatch):
+    """A chunk whose times are all 'YYYY-MM-DD HH:MM:SS' between 1900 and 2100 is parsed
+    in one go, and one whose transaction ids are all digits keys its transfers without a
+    call per line; an impossible date, a year out of range or an id with letters or white
+    space in a chunk sends that chunk cell by cell, as before. Same graph, reports and
+    issues as the reference either way."""
+    import loaders.columnar as columnar
+    from loaders import keys
+
+    calls = {"time": 0, "key": 0}
+    per_cell_time, per_line_key = columnar._datetime_value, keys.transfer_key
+
+    def time_cell(text):
+        calls["time"] += 1
+        return per_cell_time(text)
+
+    def key_line(*args):
+        calls["key"] += 1
+        return per_line_key(*args)
+
+    monkeypatch.setattr(columnar, "_datetime_value", time_cell)
+    monkeypatch.setattr(keys, "transfer_key", key_line)
+    usual, odd = tmp_path / "usual.csv", tmp_path / "odd.csv"
+    odd_times = ["2025-02-30 10:00:00", "1899-12-31 23:59:59", "2101-01-01 00:00:00", "2025-06-01 24:00:00"]
+    odd_ids = ["T0001", " t0002 ", "00 03", "X"]
+    for path, chunks in ((usual, 4), (odd, 4)):
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(HEADER)
+            for n in range(chunks * 10):
+                chunk, line = divmod(n, 10)
+                when = f"2025-06-01 10:{chunk:02d}:{line:02d}"
+                tx = f"{20250601000 + n}"
+                if path is odd and line == 5:       # an odd time and an odd id in each chunk of this file
+                    when = odd_times[chunk]
+                if path is odd and line == 7:
+                    tx = odd_ids[chunk]
+                writer.writerow([f"6217000040099900{n % 6}", "张三", "", when, f"{10 + n}.00", "出",
+                                 f"6217000040099901{n % 4}", "李四", "", "", "转账", tx, ""])
+    _load_both_ways(clean_db, [(usual, "bank")], tmp_path, chunk_rows=10)
+    # (the reference path calls transfer_key itself; the fast path, on this file, never)
+    assert fast_count[0] == 40
+    reference_keys = calls["key"]
+    calls.update(time=0, key=0)
+    report = load_file(clean_db, usual, kind="bank", report_dir=tmp_path / "again", chunk_rows=10, columnar=True)
+    assert report.status == "loaded" and calls == {"time": 0, "key": 0} and reference_keys >= 40
+
+    fast_count[0] = 0
+    _load_both_ways(clean_db, [(odd, "bank")], tmp_path, chunk_rows=10)
+    assert 0 < fast_count[0] < 40        # the odd lines went the reference way, the others fast
+    calls.update(time=0, key=0)
+    admin.wipe(clean_db)
+    load_file(clean_db, odd, kind="bank", report_dir=tmp_path / "odd", chunk_rows=10, columnar=True)
+    # cell by cell in every chunk (each holds an odd time and an odd id; a line that goes
+    # the reference way is not among the chunk's fast lines)
+    assert calls["time"] >= 4 * 9 and calls["key"] >= 4 * 9
+
+
 def test_fixture_files_in_sequence_same_graph(clean_db, tmp_path, fast_count):
     """The loader fixtures and the bad-input corpus's statement files, one after another
     into one database (later files meet the earlier ones' accounts and transfers)."""
