@@ -198,6 +198,9 @@ class _Entity:
         #: ID and code fields: their checks (made while cleaning) are handed to the rule
         self.checked = tuple(r for r in (raw.get("id"), raw.get("code")) if isinstance(r, str))
         self.templates: dict[tuple, NodeRecord | None | object] = {}
+        #: the records in ``templates``, by (label, key) (``_emit_nodes`` finds a changed
+        #: key's records here, not by looking at every record of a chunk); emptied with it
+        self.of_key: dict[tuple[str, str], list[NodeRecord]] = {}
 
 
 class StatementPlan:
@@ -232,6 +235,7 @@ class StatementPlan:
         #: the chunk's rows whose direction-bearing amount has a minus sign (``_per_row``)
         self._negative: list[int] = []
         self._fallbacks: dict[str, NodeRecord] = {}
+        self._fallbacks_of_key: dict[tuple[str, str], list[NodeRecord]] = {}
         self._plain_sent: dict[tuple, None] = {}
         #: per plain relationship: the pairs of records (by ids) whose relationship is in
         #: ``_plain_sent``, so a chunk's repeats are left out before building their keys
@@ -383,8 +387,6 @@ class StatementPlan:
                 if t is _MISSING:
                     t = e.templates[inputs[i]] = self._template(e, inputs[i], row_numbers[i], checks, i)
                 tcol[i] = t
-            if len(e.templates) > MEMO_LIMIT:
-                e.templates.clear()
             if e.fallback:
                 ofcol = tcols[e.fallback["of"]]
                 kind = e.fallback["kind"]
@@ -397,12 +399,14 @@ class StatementPlan:
         # the reference for every row that is not simple, in place
         results: list[RowResult] = [SIMPLE] * n
         per_row_nodes: list[tuple] = list(zip(*[tcols[e.name] for e in self.entities]))
+        made_here: list[NodeRecord] = []      # the reference's records (not templates)
         keyed: list[tuple[int, RelRecord]] = []       # (row index, record): transfers the reference writes
         plain: dict[tuple, tuple[int, RelRecord]] = {}   # non-keyed relationship -> first occurrence
         for i in [i for i in range(n) if not simple[i]]:
             result = mapping.apply(row_numbers[i], chunk[i][1], found, scope)
             results[i] = RowResult(warnings=result.warnings, rejects=result.rejects)
             per_row_nodes[i] = tuple(result.nodes) if not result.rejects else ()
+            made_here.extend(per_row_nodes[i])
             for r in (result.rels if not result.rejects else ()):
                 if r.key is not None:
                     keyed.append((i, r))
@@ -459,7 +463,21 @@ class StatementPlan:
             if sent_full or len(pairs_sent) > MEMO_LIMIT:
                 pairs_sent.clear()
         sent.update(dict.fromkeys(plain))
-        return ColumnarChunk(results, self._emit_nodes(per_row_nodes, row_numbers), rels, columns)
+        nodes = self._emit_nodes(per_row_nodes, row_numbers, made_here)
+        self._bound_templates()
+        return ColumnarChunk(results, nodes, rels, columns)
+
+    def _bound_templates(self) -> None:
+        """Each entity's templates (and the cash and virtual accounts) forgotten once they
+        pass the bound: between chunks, so every record of a chunk is in a registry while
+        its nodes are emitted."""
+        for e in self.entities:
+            if len(e.templates) > MEMO_LIMIT:
+                e.templates.clear()
+                e.of_key.clear()
+        if len(self._fallbacks) > MEMO_LIMIT:
+            self._fallbacks.clear()
+            self._fallbacks_of_key.clear()
 
     def _row_checks(self, col: Any, simple: list[bool]) -> None:
         """Rows the reference would reject or decide something on: not simple."""
@@ -501,6 +519,8 @@ class StatementPlan:
         node = e.rule(values, e.spec)
         if node is not None and node.resolve_by_name:     # the writer would re-key it
             return _NOT_SIMPLE_NODE
+        if node is not None:
+            e.of_key.setdefault((node.label, node.key), []).append(node)
         return node
 
     def _fallback(self, of: NodeRecord, kind: str) -> NodeRecord:
@@ -508,8 +528,7 @@ class StatementPlan:
         node = self._fallbacks.get(key)
         if node is None:
             node = self._fallbacks[key] = NodeRecord("BankAccount", key, {"number": key, "kind": kind}, of.row)
-            if len(self._fallbacks) > MEMO_LIMIT:
-                self._fallbacks.clear()
+            self._fallbacks_of_key.setdefault((node.label, key), []).append(node)
         return node
 
     def _transfers(self, fast: list[int], row_numbers: list[int], col: Any, tcols: dict) -> "TransferColumns":
@@ -548,7 +567,7 @@ class StatementPlan:
         out._ends = list(zip(payers, payees))
         return out
 
-    def _emit_nodes(self, per_row: list[tuple], row_numbers: list[int]) -> list[NodeRecord]:
+    def _emit_nodes(self, per_row: list[tuple], row_numbers: list[int], made_here: list[NodeRecord]) -> list[NodeRecord]:
         """The chunk's node records, reduced to what gives the writer the same result.
 
         The writer folds a key's records in order (later values win; the first record's
@@ -599,9 +618,18 @@ class StatementPlan:
                 dirty[key] = None
         if not dirty:
             return []
-        # every record of a dirty key, absorbed ones too (the fold takes them all)
-        of_dirty = compress(distinct, map(dirty.__contains__, map(_label_key, distinct.values())))
-        locate(set(of_dirty).difference(first_at))
+        # every record of a dirty key in the chunk, absorbed ones too (the fold takes them
+        # all): a chunk's records are templates, cash or virtual accounts (each in its
+        # registry, by key) or the reference's (``made_here``)
+        registries = [e.of_key for e in self.entities] + [self._fallbacks_of_key]
+        wanted: list[int] = []
+        for key in dirty:
+            for registry in registries:
+                found = registry.get(key)
+                if found is not None:
+                    wanted.extend(map(id, found))
+        wanted.extend(id(node) for node in made_here if (node.label, node.key) in dirty)
+        locate(set(filter(distinct.__contains__, wanted)).difference(first_at))
         members: dict[tuple[str, str], list[int]] = {key: [] for key in dirty}
         for ident in sorted(first_at, key=first_at.__getitem__):
             group = members.get(_label_key(node_of[ident]))

@@ -141,17 +141,27 @@ def test_demo_statements_same_graph_with_small_memories(clean_db, tmp_path, fast
     sizes = []      # the known node values after each chunk
     original = columnar.StatementPlan._emit_nodes
 
-    def emitting(self, per_row, row_numbers):
-        out = original(self, per_row, row_numbers)
+    def emitting(self, *args):
+        out = original(self, *args)
         sizes.append(len(self._known))
         return out
 
     monkeypatch.setattr(columnar.StatementPlan, "_emit_nodes", emitting)
+    forgotten = [0]     # chunks after which some entity's templates were forgotten
+    bound = columnar.StatementPlan._bound_templates
+
+    def bounding(self):
+        before = sum(len(e.templates) for e in self.entities)
+        bound(self)
+        forgotten[0] += sum(len(e.templates) for e in self.entities) < before
+
+    monkeypatch.setattr(columnar.StatementPlan, "_bound_templates", bounding)
     case = tmp_path / "case"
     generate_case(case, scale=0.1, seed=29)
     _load_both_ways(clean_db, [(case / "bank_statements_gbk.csv", None)], tmp_path, chunk_rows=300)
     assert fast_count[0] > 0
     assert any(later < earlier for earlier, later in zip(sizes, sizes[1:])), sizes     # (it forgot)
+    assert forgotten[0] > 0       # (the templates too, with their registries)
 
 
 def test_hostile_statements_same_graph_reports_and_issues(clean_db, tmp_path, fast_count):
