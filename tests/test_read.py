@@ -230,6 +230,14 @@ def test_chunks_are_bounded_and_repeatable(tmp_path: Path) -> None:
     assert [n for c in table.chunks() for n, _ in c] == list(range(2, 14))
 
 
+def test_a_load_s_first_chunks_grow_to_the_chunk_size(tmp_path: Path) -> None:
+    path = write(tmp_path, "g.csv", csv_lines(HEADER, *[ROW] * 40))
+    table = iter_table(path, chunk_rows=16)
+    assert [len(c) for c in table.chunks(first_rows=3)] == [3, 6, 12, 16, 3]
+    assert [n for c in table.chunks(first_rows=3) for n, _ in c] == list(range(2, 42))
+    assert [len(c) for c in table.chunks(first_rows=50)] == [16, 16, 8]
+
+
 def test_memory_stays_bounded_on_a_large_csv(tmp_path: Path) -> None:
     path = tmp_path / "large.csv"
     with open(path, "w", encoding="utf-8", newline="") as f:
