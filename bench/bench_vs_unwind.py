@@ -1,6 +1,6 @@
 """OrgTrace's loader against the loader a Neo4j engineer writes by hand (issue: load speed).
 
-    python -m bench.bench_vs_unwind [--rows 200000] [--accounts 20000] [--repeat 3] [--demo DIR]
+    python -m bench.bench_vs_unwind [--rows 200000] [--accounts 20000] [--repeat 3] [--demo DIR | --file CSV]
 
 Same server, same file, same run, alternating, each load into a freshly emptied database
 with all of OrgTrace's constraints and indexes (the full-text index included):
@@ -11,7 +11,8 @@ with all of OrgTrace's constraints and indexes (the full-text index included):
   `float()` and the server's `localdatetime()`, no validation and no provenance beyond run
   and row (the peer named in the issue).
 Prints rows/s per run, medians, the ratio OrgTrace / hand-written and each loader's peak
-RSS. The file is UTF-8 (or a demo case's GBK statements with ``--demo``).
+RSS. The file is UTF-8 (or a demo case's GBK statements with ``--demo``, or any statement
+file with the hand-written loader's columns with ``--file``: the check from outside).
 """
 
 from __future__ import annotations
@@ -130,15 +131,29 @@ def add_file_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--accounts", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--demo", type=Path, help="a demo case folder: its bank statements are the file")
+    parser.add_argument("--file", type=Path,
+                        help="any statement file with the columns the hand-written loader reads (交易卡号, "
+                             "账户开户名称, 交易时间, 交易金额, 收付标志, 交易对手账卡号, 对手户名, 摘要说明, 交易流水号)")
+    parser.add_argument("--encoding", help="the --file's encoding (default: OrgTrace's detection)")
 
 
 def statement_file(args: argparse.Namespace, work: Path) -> tuple[Path, str]:
     """(path, encoding) of the file: a demo case's GBK statements, or one written into ``work``."""
+    if getattr(args, "file", None):
+        from loaders.read import iter_table
+        return args.file, args.encoding or iter_table(args.file).encoding
     if args.demo:
         return args.demo / "bank_statements_gbk.csv", "gb18030"
     path = work / "statements.csv"
     write_statements(path, args.rows, args.accounts, encoding="utf-8")
     return path, "utf-8"
+
+
+def file_options(args: argparse.Namespace) -> str:
+    """The options that named the file, as the command line to repeat the run shows them."""
+    if args.file:
+        return f"--file {args.file}" + (f" --encoding {args.encoding}" if args.encoding else "")
+    return f"--demo {args.demo}" if args.demo else f"--rows {args.rows} --accounts {args.accounts}"
 
 
 def main() -> None:
@@ -203,7 +218,7 @@ def main() -> None:
         print(f"ratio of CPU seconds, hand-written / OrgTrace (loader + server): {total['hand'] / total['orgtrace']:.2f}x")
     if args.reference and "orgtrace" in names:
         print(f"ratio columnar / row-wise (rows/s medians): {median(rates['orgtrace']) / median(rates['row-wise']):.2f}x")
-    source = f"--demo {args.demo}" if args.demo else f"--rows {args.rows} --accounts {args.accounts}"
+    source = file_options(args)
     print(f"\ncommand: python -m bench.bench_vs_unwind {source} --repeat {args.repeat}"
           f"{' --reference' if args.reference else ''}")
 
