@@ -1,6 +1,7 @@
 """What the database alone needs for a statement file's graph: the floor under any loader.
 
-    python -m bench.bench_load_floor [--rows 200000] [--accounts 20000] [--repeat 3] [--demo DIR | --file CSV] [--lines N]
+    python -m bench.bench_load_floor [--rows 200000] [--accounts 20000] [--repeat 3]
+                                     [--demo DIR | --file CSV] [--lines N]
 
 The issue on load speed compares ``cli.py load`` with a hand-written loader that writes less
 (accounts and transfers only). This bench separates the database's share from the loader's:
@@ -41,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 import neo4j  # noqa: E402
 import psutil  # noqa: E402
 
-from bench.bench_vs_unwind import BATCH, UNWIND, file_options, add_file_arguments, statement_file  # noqa: E402
+from bench.bench_vs_unwind import BATCH, UNWIND, add_file_arguments, file_options, statement_file  # noqa: E402
 from core.settings import load_settings  # noqa: E402
 from graph import admin  # noqa: E402
 from graph.connection import connect  # noqa: E402

@@ -132,14 +132,16 @@ def add_file_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--demo", type=Path, help="a demo case folder: its bank statements are the file")
     parser.add_argument("--file", type=Path,
-                        help="any statement file with the columns the hand-written loader reads (交易卡号, "
-                             "账户开户名称, 交易时间, 交易金额, 收付标志, 交易对手账卡号, 对手户名, 摘要说明, 交易流水号)")
+                        help="any statement file with the columns the hand-written loader reads "
+                             "(交易卡号, 账户开户名称, 交易时间, 交易金额, 收付标志, 交易对手账卡号, "
+                             "对手户名, 摘要说明, 交易流水号)")
     parser.add_argument("--encoding", help="the --file's encoding (default: OrgTrace's detection)")
 
 
 def statement_file(args: argparse.Namespace, work: Path) -> tuple[Path, str]:
-    """(path, encoding) of the file: a demo case's GBK statements, or one written into ``work``."""
-    if getattr(args, "file", None):
+    """(path, encoding) of the file: the one named by --file, a demo case's GBK statements, or
+    one written into ``work``."""
+    if args.file:
         from loaders.read import iter_table
         return args.file, args.encoding or iter_table(args.file).encoding
     if args.demo:

@@ -567,7 +567,8 @@ class StatementPlan:
         out._ends = list(zip(payers, payees))
         return out
 
-    def _emit_nodes(self, per_row: list[tuple], row_numbers: list[int], made_here: list[NodeRecord]) -> list[NodeRecord]:
+    def _emit_nodes(self, per_row: list[tuple], row_numbers: list[int],
+                    made_here: list[NodeRecord]) -> list[NodeRecord]:
         """The chunk's node records, reduced to what gives the writer the same result.
 
         The writer folds a key's records in order (later values win; the first record's
@@ -576,7 +577,8 @@ class StatementPlan:
         "absorbed" (each of its values, its name too, is what was emitted for the key
         before: then so is any fold of them); otherwise the fold of the key's first
         occurrence, then each distinct record in the order of its last occurrence, as one
-        record (:func:`_folded`)."""
+        record (:func:`_folded`). ``made_here``: the records in ``per_row`` that the reference
+        path made for this chunk (every other one is in a template or fallback registry)."""
         # Positions count every slot of ``per_row`` (None too): only their order matters,
         # and a row's slots are consecutive (``_RowOf``). Every pass over all of a chunk's
         # slots is at C speed; the Python loops below see only the records that may change
