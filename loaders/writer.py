@@ -148,18 +148,22 @@ ADOPT_NAME_KEYS = (
     "SET o.key = row.key")
 
 # A relationship's provenance is a list of sightings: ``load_runs[i]`` (a run key) and
-# ``src_rows[i]`` (a row of that run's file), aligned.
+# ``src_rows[i]`` (a row of that run's file), aligned. One written by another tool into the
+# same database may have neither: its first sighting starts the lists.
 #: A keyed relationship (a transfer) records every line it was read from: this run's rows
 #: not yet recorded for this run are appended (a reload appends nothing).
 _SIGHTINGS_APPEND = (
-    "WITH r, row, [i IN range(0, size(r.load_runs) - 1) WHERE r.load_runs[i] = $run | r.src_rows[i]] AS known "
-    "WITH r, row, [x IN row.rows WHERE NOT x IN known] AS fresh "
-    "SET r += row.props, r.load_runs = r.load_runs + [x IN fresh | $run], r.src_rows = r.src_rows + fresh ")
+    "WITH r, row, coalesce(r.load_runs, []) AS runs, coalesce(r.src_rows, []) AS rows "
+    "WITH r, row, runs, rows, [i IN range(0, size(runs) - 1) WHERE runs[i] = $run | rows[i]] AS known "
+    "WITH r, row, runs, rows, [x IN row.rows WHERE NOT x IN known] AS fresh "
+    "SET r += row.props, r.load_runs = runs + [x IN fresh | $run], r.src_rows = rows + fresh ")
 #: Any other relationship records the first row per run that showed it.
 _FIRST_SIGHTING_APPEND = (
     "SET r += row.props, "
-    "    r.src_rows = CASE WHEN $run IN r.load_runs THEN r.src_rows ELSE r.src_rows + row.rows[0] END, "
-    "    r.load_runs = CASE WHEN $run IN r.load_runs THEN r.load_runs ELSE r.load_runs + $run END ")
+    "    r.src_rows = CASE WHEN $run IN coalesce(r.load_runs, []) THEN r.src_rows "
+    "                 ELSE coalesce(r.src_rows, []) + row.rows[0] END, "
+    "    r.load_runs = CASE WHEN $run IN coalesce(r.load_runs, []) THEN r.load_runs "
+    "                  ELSE coalesce(r.load_runs, []) + $run END ")
 
 
 def _ends(source: str, target: str) -> str:
@@ -591,7 +595,8 @@ class GraphWriter:
                 if clashes:   # the files the taken transfer was read from, by their runs
                     sources = run_sources(tx, {k for _, old in clashes for k in old["runs"]})
                     for row, old in clashes:
-                        old["where"] = "already loaded from " + ", ".join(files_of(old["runs"], sources))
+                        old["where"] = ("already loaded from " + ", ".join(files_of(old["runs"], sources))
+                                        if old["runs"] else "already in the database, written by no OrgTrace load")
                         for n in row["rows"]:
                             rejected[n] = _conflict(row["key"], old, row["version"])
                 if new:

@@ -196,3 +196,26 @@ def test_db_init_migrates_the_old_shape(clean_db, tmp_path):
     before = _transfers(clean_db)
     again = load_file(clean_db, PAYEE, report_dir=tmp_path)
     assert again.status == "loaded" and again.rejected == 0 and _transfers(clean_db) == before
+
+
+def test_relationships_written_without_provenance_take_the_first_sighting(clean_db, tmp_path):
+    """A database the workbench is pointed at may hold transfers and HOLDS written by another
+    tool, with no load_runs or src_rows: a load that shows them again appends its sighting
+    (before, the append read size(null) and the whole load failed)."""
+    payer = load_file(clean_db, PAYER, report_dir=tmp_path)
+    assert payer.status == "loaded"
+    clean_db.write("MATCH ()-[r]->() REMOVE r.load_runs, r.src_rows")
+    payee = load_file(clean_db, PAYEE, report_dir=tmp_path)
+    assert (payee.status, payee.loaded, payee.rejected) == ("loaded", 5, 0), payee.message
+    seen = _transfers(clean_db)
+    assert sorted(seen) == ["BS001", "BS002", "BS003", "BS004", "BS005"]
+    for tx, (runs, rows) in seen.items():
+        assert runs == [payee.run_key] and rows == [int(tx[-1]) + 1], tx
+    for r in clean_db.read("MATCH (:Person)-[h:HOLDS]->(a:BankAccount) RETURN a.key AS a, h.load_runs AS runs"):
+        assert r["runs"] in ([payee.run_key], None), r     # (the payer's holder is not in the payee's file)
+    # the same transfer id with another amount: rejected, and the reason says where the first came from
+    clean_db.write("MATCH ()-[t:TRANSFER {tx_id: 'BS001'}]->() SET t.amount = 999.0 REMOVE t.load_runs, t.src_rows")
+    again = load_file(clean_db, PAYER, report_dir=tmp_path)
+    assert again.status == "loaded" and again.rejected == 1
+    reasons = (tmp_path / again.rejects_file).read_text(encoding="utf-8-sig") if again.rejects_file else ""
+    assert "written by no OrgTrace load" in reasons, reasons
