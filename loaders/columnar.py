@@ -657,11 +657,15 @@ class StatementPlan:
             start = min(first_at[m] for m in group)
             order = [node_of[m] for m in sorted(group, key=last_at.__getitem__)]
             head = seq[start]
+            # every name the key shows here, first seen first (the writer: the first is the
+            # name, the others become aliases)
+            names = list(dict.fromkeys(filter(None, (node_of[m].props.get("name")
+                                                     for m in sorted(group, key=first_at.__getitem__)))))
             fold: dict[str, int] = {}
             for node in order:
                 fold.update(_values(node, with_name=False))
-            if head.props.get("name") is not None:
-                fold["\0name"] = _value_key(head.props["name"])
+            if names:
+                fold["\0name"] = _value_key(names[0])
             known = known_of.get(key)
             if known is None:
                 known_of[key] = fold
@@ -671,7 +675,7 @@ class StatementPlan:
             for node in order:      # what is absorbed now that the key's values changed
                 if all(known_of[key].get(k) == v for k, v in _values(node).items()):
                     self._absorb(id(node), node, key)
-            out.extend(_folded(head, order, rows[start]))
+            out.extend(_folded(head, order, rows[start], names))
         # Bounded apart: ``absorbed`` grows with every record object (templates are made
         # again when their memo is full) and is only a shortcut, so it is emptied; the values
         # known per key are what keeps a key from being written again, so only the oldest
@@ -706,25 +710,31 @@ class _RowOf:
         return self.row_numbers[bisect_right(self.ends, position)]
 
 
-def _folded(head: NodeRecord, order: list[NodeRecord], row: int) -> list[NodeRecord]:
+def _folded(head: NodeRecord, order: list[NodeRecord], row: int, names: list[str] | None = None) -> list[NodeRecord]:
     """A key's records as the writer folds them: ``head`` (its first occurrence, at
-    ``row``) then ``order``, later values winning, the head's name and row kept. One
-    record when none of them is re-keyed or adopts a key by name (those the writer
-    resolves record by record): several records per key (an account holder is also a
-    counterparty) would be folded again, record by record, on the writer's thread."""
+    ``row``) then ``order``, later values winning, the head's row kept, the first of
+    ``names`` (every name the records show, first seen first) as the name and the others
+    as ``also_named``. One record when none of them is re-keyed or adopts a key by name
+    (those the writer resolves record by record): several records per key (an account
+    holder is also a counterparty) would be folded again, record by record, on the
+    writer's thread."""
     if len(order) == 1 and order[0] is head and head.row == row:
         return order
     if head.resolve_by_name or head.adopt_name_key or any(n.resolve_by_name or n.adopt_name_key for n in order):
         first = head if head.row == row else NodeRecord(head.label, head.key, head.props, row, head.resolve_by_name,
                                                         head.adopt_name_key, head.match_name)
-        return [first, *order]
+        # (the names in the order the writer meets them here: head, then the others)
+        return [first, *order] if names is None or len(names) < 2 else \
+            [NodeRecord(first.label, first.key, first.props, first.row, first.resolve_by_name,
+                        first.adopt_name_key, first.match_name, tuple(names)), *order]
     props: dict[str, Any] = {}
     for node in (head, *order):
         props.update({k: v for k, v in node.props.items() if v is not None and k not in CREATE_ONLY})
-    name = head.props.get("name")
-    if name is not None:
-        props["name"] = name
-    return [NodeRecord(head.label, head.key, props, row, False, False, head.match_name)]
+    if names is None:
+        names = [head.props["name"]] if head.props.get("name") is not None else []
+    if names:
+        props["name"] = names[0]
+    return [NodeRecord(head.label, head.key, props, row, False, False, head.match_name, tuple(names[1:]))]
 
 
 def _taker(indexes: list[int]) -> Any:

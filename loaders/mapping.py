@@ -795,9 +795,13 @@ def _raw_text(raw: dict, column: str | None) -> str:
 
 # ------------------------------------------------------------------ lookup
 
+#: libyaml's safe loader when PyYAML has it (ten times faster: every load reads the mappings)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_mapping(path: Path) -> Mapping:
     try:
-        spec = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        spec = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise LoadError(f"The mapping file {path} cannot be read: {clean.clip(str(exc), 300)}", file=str(path)) from None
     if not isinstance(spec, dict) or "kind" not in spec or "fields" not in spec:

@@ -20,6 +20,9 @@ class NodeRecord:
     #: The normalised name an organization is matched on, when ``props['name']`` is the
     #: name as the source wrote it (FollowTheMoney); None: the name is already normalised.
     match_name: str | None = None
+    #: Other names this key's records showed in the same chunk, first seen first (a record
+    #: folded from several: loaders/columnar.py); each becomes an alias.
+    also_named: tuple[str, ...] = ()
 
 
 @dataclass

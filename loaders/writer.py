@@ -124,8 +124,9 @@ def node_merge_cypher(label: str, temporal: set[str] = frozenset()) -> str:
         f"MERGE (n:{label} {{{key}: row.key}}) "
         f"ON CREATE SET n.name = row.name, n.src_run = $run, n.src_row = row.row "
         f"SET n += row.props, "
-        f"    n.aliases = CASE WHEN row.name IS NULL OR row.name = n.name OR row.name IN coalesce(n.aliases, []) "
-        f"                THEN n.aliases ELSE coalesce(n.aliases, []) + row.name END, "
+        f"    n.aliases = reduce(known = n.aliases, other IN [row.name] + coalesce(row.more, []) | "
+        f"                CASE WHEN other IS NULL OR other = n.name OR other IN coalesce(known, []) "
+        f"                THEN known ELSE coalesce(known, []) + other END), "
         f"    n.load_runs = CASE WHEN $run IN coalesce(n.load_runs, []) THEN n.load_runs "
         f"                  ELSE coalesce(n.load_runs, []) + $run END"
         f"{_temporal_set('n', temporal)}")
@@ -256,6 +257,17 @@ def rel_merge_cypher(rel_type: str, source: str, target: str, merge_on: tuple[st
 
 # ------------------------------------------------------------------ the writer
 
+def _recorded_where(old: dict, run: str, sources: dict) -> str:
+    """Where a transfer found in the database was first recorded, for a conflict's sentence:
+    the row, when this run's file (said as when both lines are in one chunk), else the files."""
+    mine = [n for r, n in zip(old["runs"], old["rows"]) if r == run]
+    if mine:
+        return f"row {mine[0]}"
+    if old["runs"]:
+        return "already loaded from " + ", ".join(files_of(old["runs"], sources))
+    return "already in the database, written by no OrgTrace load"
+
+
 def _conflict(key: str, first: dict, other: dict) -> tuple[str, str]:
     """A transfer_conflict: (a sentence with the key and both versions, the key's id)."""
     tx_id = key[3:] if key.startswith("id:") else key
@@ -379,7 +391,7 @@ class GraphWriter:
         _keep_recent(self._seen, ident, fingerprint, self._memory)
         return unchanged
 
-    def _node_unchanged(self, ident: tuple, name: Any, props: dict[str, Any]) -> bool:
+    def _node_unchanged(self, ident: tuple, name: Any, props: dict[str, Any], more: Any = ()) -> bool:
         """True when this run already wrote every one of these property values (and this
         name) on the node, so writing it again would change nothing. Compared property by
         property, not as a whole: an account seen from its own statement (holder name) and
@@ -387,6 +399,8 @@ class GraphWriter:
         fresh = {k: _value_key(v) for k, v in props.items()}
         if name is not None:
             fresh["\0name"] = _value_key(name)
+        for other in more:      # (an alias written: the same again changes nothing)
+            fresh["\0alias\0" + other] = 1
         known = self._nodes_written.get(ident)
         unchanged = known is not None and all(known.get(k) == v for k, v in fresh.items())
         if known is None:
@@ -580,7 +594,7 @@ class GraphWriter:
                          for r in run_released(tx, existing_keyed_cypher(rel_type, key),
                                                {"keys": [r["key"] for r in rows]})}
                 new = [self._new_rel(row) for row in rows if row["key"] not in found]
-                same, clashes = [], []
+                same, clashes, earlier = [], [], []
                 for row in rows:
                     old = found.get(row["key"])
                     if old is None:
@@ -590,15 +604,21 @@ class GraphWriter:
                         # recorded from another line too (another file's, or this one's)
                         if set(zip(old["runs"], old["rows"])) - {(run, n) for n in row["rows"]}:
                             repeated.add(row["rows"][0])
+                        # a line of this chunk that clashed with this one clashes with the
+                        # transfer as first recorded (wherever the chunk began)
+                        earlier.extend((n, row["key"], old, version) for n, version in row.get("clashing", ()))
                     else:
                         clashes.append((row, old))
-                if clashes:   # the files the taken transfer was read from, by their runs
-                    sources = run_sources(tx, {k for _, old in clashes for k in old["runs"]})
+                if clashes or earlier:   # the files the taken transfer was read from, by their runs
+                    sources = run_sources(tx, {k for _, old in clashes for k in old["runs"]} |
+                                          {k for _, _, old, _ in earlier for k in old["runs"]})
                     for row, old in clashes:
-                        old["where"] = ("already loaded from " + ", ".join(files_of(old["runs"], sources))
-                                        if old["runs"] else "already in the database, written by no OrgTrace load")
+                        old["where"] = _recorded_where(old, run, sources)
                         for n in row["rows"]:
                             rejected[n] = _conflict(row["key"], old, row["version"])
+                    for n, tx_key, old, version in earlier:
+                        old["where"] = _recorded_where(old, run, sources)
+                        rejected[n] = _conflict(tx_key, old, version)
                 if new:
                     new, temporal = _wire_rows(new)
                     run_released(tx, create_keyed_cypher(rel_type, source, target, temporal), {"rows": new})
@@ -677,6 +697,8 @@ class GraphWriter:
                  "load_runs": [self.prov.run_key]}
         if row["name"] is not None:
             props["name"] = row["name"]
+        if row.get("more"):
+            props["aliases"] = list(row["more"])
         return {"props": props}
 
     def _new_rel(self, row: dict) -> dict:
@@ -696,10 +718,21 @@ class GraphWriter:
             props = {k: list(v) if isinstance(v, tuple) else v for k, v in n.props.items()
                      if v is not None and k not in CREATE_ONLY}
             entry = batch.get(n.key)
+            name = n.props.get("name")
             if entry is None:
-                batch[n.key] = {"key": n.key, "name": n.props.get("name"), "row": n.row, "props": props}
+                entry = batch[n.key] = {"key": n.key, "name": name, "row": n.row, "props": props}
             else:
                 entry["props"].update(props)
+            if n.also_named or name != entry["name"]:
+                # every name the key shows in the chunk: the first is its name (when new),
+                # the others become aliases (not only names seen in different chunks)
+                for other in (name, *n.also_named):
+                    if other is None or other == entry["name"] or other in entry.get("more", ()):
+                        continue
+                    if entry["name"] is None:
+                        entry["name"] = other
+                    else:
+                        entry.setdefault("more", []).append(other)
             if n.adopt_name_key:
                 adopt.append({"key": n.key, "name": _match_name(n)})
         out, prior = {}, {}
@@ -707,7 +740,7 @@ class GraphWriter:
         for label, batch in batches.items():
             before = {key for key in batch if (label, key) in written}
             rows = [e for e in batch.values()
-                    if not self._node_unchanged((label, e["key"]), e["name"], e["props"])]
+                    if not self._node_unchanged((label, e["key"]), e["name"], e["props"], e.get("more", ()))]
             if rows:
                 out[label] = rows
                 prior[label] = before
@@ -745,4 +778,5 @@ class GraphWriter:
                 duplicates.add(r.row)
             else:
                 conflicts[r.row] = _conflict(r.key, same["version"], version)
+                same.setdefault("clashing", []).append((r.row, version))   # (restated if the first is recorded)
         return merged, keyed, conflicts, duplicates

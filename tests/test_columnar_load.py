@@ -324,3 +324,41 @@ def test_the_setting_turns_the_columnar_path_off():
     assert load_settings({}).columnar_load is True
     assert load_settings({"ORGTRACE_COLUMNAR_LOAD": "0"}).columnar_load is False
     assert load_settings({"ORGTRACE_COLUMNAR_LOAD": "off"}).columnar_load is False
+
+
+def test_chunks_of_any_size_give_the_same_graph_reports_and_issues(clean_db, tmp_path, fast_count, monkeypatch):
+    """A load's chunks are halved while the database is behind (_WriteBehind.rows_for), so
+    where chunks begin depends on timing: any sizes give the same result. Here each later
+    chunk takes a random size from 1 to the usual, on both paths."""
+    from loaders.pipeline import _WriteBehind
+
+    rng = random.Random(41)
+    asked = []
+
+    def any_size(self, size):
+        asked.append(size)
+        return rng.randint(1, size)
+
+    monkeypatch.setattr(_WriteBehind, "rows_for", any_size)
+    path = tmp_path / "hostile.csv"
+    _hostile_statements(path, rows=500, seed=43)
+    _load_both_ways(clean_db, [(path, "bank")], tmp_path, chunk_rows=120)
+    assert len(asked) > 10 and fast_count[0] > 10
+
+
+def test_the_cleaning_takes_half_chunks_only_while_it_is_ahead_of_the_writer():
+    from concurrent.futures import Future
+
+    from loaders.pipeline import _WriteBehind
+
+    assert _WriteBehind(None, None, None).rows_for(5000) == 5000     # (a dry run: no writer)
+    behind = _WriteBehind(object(), None, None)
+    try:
+        for waiting in range(_WriteBehind.AHEAD - 2):
+            behind.pending.append((Future(), 0, 0))
+        assert behind.rows_for(5000) == 5000
+        behind.pending.append((Future(), 0, 0))        # AHEAD - 1 chunks waiting: the writer is behind
+        assert behind.rows_for(5000) == 2500 and behind.rows_for(1) == 1
+    finally:
+        behind.pending.clear()
+        behind.close()
