@@ -362,3 +362,20 @@ def test_the_cleaning_takes_half_chunks_only_while_it_is_ahead_of_the_writer():
     finally:
         behind.pending.clear()
         behind.close()
+
+
+@pytest.mark.parametrize("columnar", [False, True])
+def test_every_name_an_id_shows_within_one_chunk_is_kept(clean_db, tmp_path, columnar):
+    """One ID under three names on three lines of one chunk: the first is the person's name,
+    the other two its aliases (before, only names seen in different chunks were kept)."""
+    path = tmp_path / "names.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for n, name in enumerate(["张三", "李四", "张三", "王五"]):
+            writer.writerow([f"621700001009999{n:04d}", name, IDS[0], f"2025-03-01 10:00:0{n}", "100.00", "出",
+                             "6217000010099990999", "赵六", "", "", "转账", f"N{n:04d}", ""])
+    report = load_file(clean_db, path, kind="bank", report_dir=tmp_path, chunk_rows=100, columnar=columnar)
+    assert report.status == "loaded" and report.loaded == 4
+    person = clean_db.read("MATCH (p:Person {key: $k}) RETURN p.name AS name, p.aliases AS aliases", {"k": IDS[0]})
+    assert person == [{"name": "张三", "aliases": ["李四", "王五"]}]
