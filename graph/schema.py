@@ -84,7 +84,9 @@ NODES: tuple[NodeType, ...] = (
         "Person", "key", "人员",
         "A person. Key: the resident ID when it passes its checksum, else 'np:' + normalised "
         "name + phone, else 'ns:' + name scoped to its source file (two people are never "
-        "merged on a name alone).",
+        "merged on a name alone). `name`: the first name the key was loaded with; `aliases`: "
+        "every other name any line shows under it, first seen first (one ID under several "
+        "names is itself worth a look).",
         {"key": STRING, "name": STRING, "aliases": STRING_LIST, "id_number": STRING,
          "id_valid": BOOLEAN, "gender": STRING, "birth_date": DATE, "phone": STRING,
          "region": STRING, "blacklisted": BOOLEAN},
