@@ -271,12 +271,12 @@ _Chunk = tuple[list[tuple[int, dict]], list[RowResult], "ColumnarChunk | None"]
 
 
 def _results(table: read.Table, mapping: Mapping, found: dict[str, str], scope: str,
-             columnar: bool, limit: Callable[[int], int] | None = None) -> Iterator[_Chunk]:
+             columnar: bool) -> Iterator[_Chunk]:
     """Each chunk cleaned: column-wise when the mapping is statement-shaped and the fast
     path is on (loaders/columnar.py), row by row otherwise (the reference)."""
     plan = plan_for(mapping) if columnar else None
     # (the database waits for the first chunk: a small one lets it start sooner)
-    for chunk in table.chunks(first_rows=FIRST_CHUNK_ROWS, limit=limit):
+    for chunk in table.chunks(first_rows=FIRST_CHUNK_ROWS):
         if plan is not None:
             done = plan.apply_chunk(chunk, found, scope)
             yield chunk, done.results, done
@@ -331,9 +331,7 @@ def load_file(db: GraphDB | None, path: Path, *, kind: str | None = None, mappin
                 columnar = settings.columnar_load if columnar is None else columnar
             mapping.set_plausible_amount(plausible_amount)
             mapping_name, mapping_sha = mapping.source, mapping.sha256
-            # (the next chunk's size: smaller while the database is behind, see _WriteBehind.rows_for)
-            chunks = _results(table, mapping, found, report.sha256[:12], columnar,
-                              lambda size: behind.rows_for(size) if behind is not None else size)
+            chunks = _results(table, mapping, found, report.sha256[:12], columnar)
         report.run_key = run_key(report.sha256, report.kind, mapping_sha)
         writer = None
         if not dry_run:
@@ -465,17 +463,6 @@ class _WriteBehind:
         self._stopped = False
         if self.pool is not None:
             _switch_interval(+1, self.SWITCH_INTERVAL)
-
-    def rows_for(self, size: int) -> int:
-        """The size of the next chunk to clean: halved while the writer is the slower side
-        (the cleaning is ``AHEAD`` chunks ahead, so it has time to spare), where smaller
-        transactions cost the database less (200,000 transfers replayed: 5-8 % less server
-        time at 2,500 lines a transaction than at 5,000; the load itself 3 % faster);
-        whole otherwise, where the cleaning's per-chunk work matters (the demo case loaded
-        at 2,500 throughout: 2 % slower; with this rule, no change measured)."""
-        if self.pool is not None and len(self.pending) >= self.AHEAD - 1:
-            return max(1, size // 2)
-        return size
 
     def submit(self, nodes: list, rels: list, good: int, transfers: TransferColumns | None = None,
                first_row: int = 0) -> None:

@@ -124,20 +124,15 @@ class Table:
     #: a header cell the file has more than once -> its cells as renamed ('金额', '金额_2')
     repeated: dict[str, list[str]] = field(default_factory=dict)
 
-    def chunks(self, first_rows: int | None = None,
-               limit: Callable[[int], int] | None = None) -> Iterator[Chunk]:
+    def chunks(self, first_rows: int | None = None) -> Iterator[Chunk]:
         """Lists of at most ``chunk_rows`` ``(row_number, row)`` pairs, in file order.
         ``first_rows``: the first chunk holds at most that many, each next one twice as
-        many as the one before, up to ``chunk_rows`` (a load's first write goes out sooner).
-        ``limit``: asked before each later chunk with the size it would have, answers the
-        size it gets (at least 1)."""
+        many as the one before, up to ``chunk_rows`` (a load's first write goes out sooner)."""
         rows = self._rows()
         size = min(first_rows or self.chunk_rows, self.chunk_rows)
         while chunk := list(islice(rows, size)):
             yield chunk
             size = min(size * 2, self.chunk_rows)
-            if limit is not None:
-                size = max(1, limit(size))
 
 
 def iter_table(path: str | Path, *, sheet: str | int | None = None, chunk_rows: int = 5000,

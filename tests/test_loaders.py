@@ -192,8 +192,6 @@ def test_young_generations_are_collected_past_their_limit(clean_db, tmp_path, mo
     import gc
     from loaders import pipeline
     monkeypatch.setattr(pipeline, "YOUNG_LIMIT", 5_000)
-    # (chunks of the full 250 lines whatever the writer's pace: 13 progress calls)
-    monkeypatch.setattr(pipeline._WriteBehind, "rows_for", lambda self, size: size)
     young = []
     report = load_file(clean_db, write(tmp_path / "many.csv", bank_rows(*_many_lines())), report_dir=tmp_path,
                        chunk_rows=250, progress=lambda p: young.append(len(gc.get_objects(0)) + len(gc.get_objects(1))))

@@ -426,17 +426,3 @@ def test_jsonl_line_over_the_limit_is_a_row_error(tmp_path: Path) -> None:
 
 def test_module_constants() -> None:
     assert read.DELIMITERS == ",\t;|" and read.HEADER_SCAN_ROWS == 20
-
-
-def test_a_load_s_chunk_sizes_can_be_limited_as_it_goes(tmp_path: Path) -> None:
-    path = write(tmp_path, "h.csv", csv_lines(HEADER, *[ROW] * 40))
-    table = iter_table(path, chunk_rows=16)
-    asked = []
-
-    def limit(size: int) -> int:
-        asked.append(size)
-        return size // 2 if len(asked) % 2 else size
-
-    assert [len(c) for c in table.chunks(first_rows=4, limit=limit)] == [4, 4, 8, 8, 16]
-    assert asked == [8, 8, 16, 16, 16]
-    assert [len(c) for c in table.chunks(first_rows=4, limit=lambda size: 0)] == [4] + [1] * 36
