@@ -26,13 +26,10 @@ need a few GB for the recording). Nothing is asserted.
 from __future__ import annotations
 
 import argparse
-import csv
-import re
 import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime
 from itertools import islice
 from pathlib import Path
 
@@ -43,56 +40,17 @@ import neo4j  # noqa: E402
 import psutil  # noqa: E402
 
 from bench.bench_vs_unwind import BATCH, UNWIND, add_file_arguments, file_options, statement_file  # noqa: E402
+from bench.peers import SAME_GRAPH, same_graph_row, statement_lines  # noqa: E402
 from core.settings import load_settings  # noqa: E402
 from graph import admin  # noqa: E402
 from graph.connection import connect  # noqa: E402
 from graph.server import LocalServer, free_port  # noqa: E402
 from loaders.pipeline import load_file  # noqa: E402
 
-OUT = {"出", "支出", "付", "借", "D", "DR"}
-RESIDENT_ID = re.compile(r"\d{17}[\dXx]")
-
-# The graph OrgTrace keeps, written by hand: holders, HOLDS and provenance as well.
-_HOLDER = """
-FOREACH (_ IN CASE WHEN r.{id} IS NULL THEN [] ELSE [1] END |
-  MERGE (h:{label} {{key: r.{id}}})
-    ON CREATE SET h.name = r.{name}, h.{id_prop} = r.{id}, h.load_runs = [$run], h.src_run = $run, h.src_row = r.row
-  MERGE (h)-[x:HOLDS]->({account}) ON CREATE SET x.load_runs = [$run], x.src_rows = [r.row])"""
-SAME_GRAPH = """
-UNWIND $rows AS r
-MERGE (o:BankAccount {key: r.o})
-  ON CREATE SET o.number = r.o, o.holder_name = r.on, o.load_runs = [$run], o.src_run = $run, o.src_row = r.row
-MERGE (c:BankAccount {key: r.c})
-  ON CREATE SET c.number = r.c, c.holder_name = r.cn, c.bank = r.cb, c.load_runs = [$run], c.src_run = $run,
-                c.src_row = r.row""" + "".join(
-    _HOLDER.format(id=f"{side}{kind}", label=label, id_prop=id_prop, name=f"{side}n", account=side)
-    for side in ("o", "c") for kind, label, id_prop in (("p", "Person", "id_number"), ("o", "Organization", "credit_code"))
-) + """
-WITH r, CASE WHEN r.out THEN [o, c] ELSE [c, o] END AS ends
-WITH r, ends[0] AS a, ends[1] AS b
-MERGE (a)-[t:TRANSFER {tx_key: r.s}]->(b)
-  ON CREATE SET t.tx_id = r.s, t.amount = r.m, t.time = localdatetime(r.t), t.memo = r.memo,
-                t.load_runs = [$run], t.src_rows = [r.row]
-  ON MATCH SET t.load_runs = t.load_runs + $run, t.src_rows = t.src_rows + r.row
-"""
-
-
-def _lines(path: Path, encoding: str):
-    """(row number, the line as a dict, its time as ISO text, its direction) of each line a
-    hand-written loader takes (one whose time it can parse)."""
-    with open(path, encoding=encoding, newline="") as handle:
-        for n, r in enumerate(csv.DictReader(handle), start=2):
-            try:
-                when = datetime.strptime(r["交易时间"], "%Y-%m-%d %H:%M:%S").isoformat()
-            except ValueError:
-                continue
-            yield n, r, when, r["收付标志"].strip().upper() in OUT
-
-
 def bare_rows(path: Path, encoding: str) -> list[dict]:
     """The rows of the bare hand-written statement (as ``bench_vs_unwind``'s loader makes them)."""
     rows = []
-    for n, r, when, out in _lines(path, encoding):
+    for n, r, when, out in statement_lines(path, encoding):
         own, other = r["交易卡号"], r["交易对手账卡号"] or "CASH:" + r["交易卡号"]
         a, b = (own, other) if out else (other, own)
         an, bn = (r["账户开户名称"], r["对手户名"]) if out else (r["对手户名"], r["账户开户名称"])
@@ -102,20 +60,8 @@ def bare_rows(path: Path, encoding: str) -> list[dict]:
 
 
 def same_graph_rows(path: Path, encoding: str) -> list[dict]:
-    """The rows of the same-graph hand-written statement: each line's own account and
-    counterparty, each with its holder's ID as a person's or an organization's."""
-    rows = []
-    for n, r, when, out in _lines(path, encoding):
-        own_id, other_id = r["开户人证件号码"].strip() or None, r["对手身份证号"].strip() or None
-        own_person = own_id is not None and RESIDENT_ID.fullmatch(own_id) is not None
-        other_person = other_id is not None and RESIDENT_ID.fullmatch(other_id) is not None
-        rows.append({"o": r["交易卡号"], "on": r["账户开户名称"], "c": r["交易对手账卡号"] or "CASH:" + r["交易卡号"],
-                     "cn": r["对手户名"], "cb": r["对手开户银行"],
-                     "op": own_id if own_person else None, "oo": own_id if own_id and not own_person else None,
-                     "cp": other_id if other_person else None, "co": other_id if other_id and not other_person else None,
-                     "out": out, "s": "id:" + r["交易流水号"], "m": abs(float(r["交易金额"])), "t": when,
-                     "memo": r["摘要说明"], "row": n})
-    return rows
+    """The rows of the same-graph hand-written statement (bench.peers), every line's."""
+    return [same_graph_row(*line) for line in statement_lines(path, encoding)]
 
 
 def record_orgtrace(db, path: Path, reports: Path) -> list[list[tuple[str, dict]]]:

@@ -11,7 +11,9 @@ loader has loaded the file's first ``--warmup`` lines once, untimed (the server'
 - **hand-written**: Python's `csv` module, the direction resolved from the flag, rows sent in
   batches of 10,000 through one `UNWIND $rows … MERGE` statement, amounts and times parsed by
   `float()` and the server's `localdatetime()`, no validation and no provenance beyond run
-  and row (the peer named in the issue).
+  and row (the peer named in the issue);
+- **hand-written, OrgTrace's graph** (``--loaders orgtrace,hand,hand-graph``): the same
+  way, writing what `cli.py load` writes (holders, HOLDS, provenance lists; bench.peers).
 Prints rows/s per run, medians, the ratio OrgTrace / hand-written and each loader's peak
 RSS. The file is UTF-8 (or a demo case's GBK statements with ``--demo``, or any statement
 file with the hand-written loader's columns with ``--file``: the check from outside).
@@ -92,6 +94,34 @@ print(n - 1, time.perf_counter() - start)
 ''' % BATCH
 
 
+# The same job's graph written the hand-written way, as a whole loader (``--loaders
+# hand-graph``): bench.peers' statement (each line's accounts, their holders as Person or
+# Organization, HOLDS, run and row provenance lists), batches of 10,000 lines, no checks.
+# It writes the same nodes and relationships between the same ends as `cli.py load`
+# (tests/test_bench_peers.py).
+HAND_GRAPH_LOADER = r'''
+import sys, time
+sys.path.insert(0, sys.argv[4])
+from graph.connection import connect
+from core.settings import load_settings
+from bench.peers import SAME_GRAPH, same_graph_row, statement_lines
+path, data_dir, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+settings = load_settings().with_local_server(data_dir=data_dir, bolt_port=port)
+start = time.perf_counter()
+rows, n = [], 0
+with connect(settings, start_local=False) as db:
+    for line in statement_lines(path, sys.argv[5]):
+        n += 1
+        rows.append(same_graph_row(*line))
+        if len(rows) >= %d:
+            db.write(SAME_GRAPH, {"rows": rows, "run": "hand"})
+            rows.clear()
+    if rows:
+        db.write(SAME_GRAPH, {"rows": rows, "run": "hand"})
+print(n, time.perf_counter() - start)
+''' % BATCH
+
+
 def run_orgtrace(csv_path: Path, server: LocalServer, work: Path, columnar: bool = True) -> tuple[float, float, float]:
     """(seconds, peak MB, CPU seconds) of `cli.py load` as a child process; ``columnar``
     False: the row-by-row reference path (ORGTRACE_COLUMNAR_LOAD=0)."""
@@ -119,12 +149,14 @@ sys.exit(proc.returncode)
 """
 
 
-def run_hand(csv_path: Path, server: LocalServer, encoding: str) -> tuple[float, float, float]:
-    """(seconds, peak MB, CPU seconds) of the hand-written loader, timed as a whole process like ours."""
+def run_hand(csv_path: Path, server: LocalServer, encoding: str, graph: bool = False) -> tuple[float, float, float]:
+    """(seconds, peak MB, CPU seconds) of the hand-written loader, timed as a whole process like
+    ours; ``graph``: the one that writes OrgTrace's graph (HAND_GRAPH_LOADER)."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _WITH_PEAK, sys.executable, "-c", HAND_LOADER, str(csv_path),
-                           str(server.data_dir), str(server.bolt_port), str(ROOT), encoding], input=UNWIND,
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", _WITH_PEAK, sys.executable, "-c",
+                           HAND_GRAPH_LOADER if graph else HAND_LOADER, str(csv_path),
+                           str(server.data_dir), str(server.bolt_port), str(ROOT), encoding],
+                          input="" if graph else UNWIND, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
     elapsed = time.perf_counter() - start
@@ -169,7 +201,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_file_arguments(parser)
     parser.add_argument("--loaders", default="orgtrace,hand",
-                        help="which loaders to run, comma-separated (orgtrace, hand)")
+                        help="which loaders to run, comma-separated (orgtrace, hand, hand-graph: the "
+                             "hand-written way, writing the graph OrgTrace writes)")
     parser.add_argument("--warmup", type=int, default=WARMUP_LINES,
                         help="before the timed runs, each loader loads the file's first N lines once, untimed "
                              f"(the server's JIT warm-up, else paid by whoever goes first; default {WARMUP_LINES:,}; "
@@ -185,7 +218,7 @@ def main() -> None:
     settings = load_settings().with_local_server(data_dir=work / "neo4j", bolt_port=free_port())
     server = LocalServer(settings)
     server.start()
-    names = [n for n in args.loaders.split(",") if n in ("orgtrace", "hand")] + (["row-wise"] if args.reference else [])
+    names = [n for n in args.loaders.split(",") if n in ("orgtrace", "hand", "hand-graph")] + (["row-wise"] if args.reference else [])
     rates = {name: [] for name in names}
     peaks = {name: [] for name in names}
     client = {name: [] for name in names}
@@ -201,8 +234,8 @@ def main() -> None:
                 for name in names:
                     admin.wipe(db)
                     admin.init_db(db)
-                    if name == "hand":
-                        run_hand(warm, server, encoding)
+                    if name.startswith("hand"):
+                        run_hand(warm, server, encoding, graph=name == "hand-graph")
                     else:
                         run_orgtrace(warm, server, work, columnar=name == "orgtrace")
             for attempt in range(args.repeat):
@@ -211,8 +244,8 @@ def main() -> None:
                     admin.wipe(db)
                     admin.init_db(db)
                     before = java.cpu_times()
-                    if name == "hand":
-                        seconds, peak, cpu = run_hand(csv_path, server, encoding)
+                    if name.startswith("hand"):
+                        seconds, peak, cpu = run_hand(csv_path, server, encoding, graph=name == "hand-graph")
                     else:
                         seconds, peak, cpu = run_orgtrace(csv_path, server, work, columnar=name == "orgtrace")
                     after = java.cpu_times()
@@ -231,6 +264,7 @@ def main() -> None:
     print("| loader | rows/s (median) | peak RSS | loader CPU s (median) | server CPU s (median) |")
     print("|---|---|---|---|---|")
     labels = {"orgtrace": "OrgTrace `cli.py load --kind bank` (columnar)", "hand": "hand-written UNWIND loader",
+              "hand-graph": "hand-written UNWIND loader writing OrgTrace's graph (bench.peers)",
               "row-wise": "OrgTrace, row-by-row reference (`ORGTRACE_COLUMNAR_LOAD=0`)"}
     for name in names:
         print(f"| {labels[name]} | {median(rates[name]):,.0f} | {max(peaks[name]):,.0f} MB | "
@@ -242,10 +276,14 @@ def main() -> None:
     if "orgtrace" in names and "hand" in names:
         print(f"ratio OrgTrace / hand-written (rows/s medians): {median(rates['orgtrace']) / median(rates['hand']):.2f}x")
         print(f"ratio of CPU seconds, hand-written / OrgTrace (loader + server): {total['hand'] / total['orgtrace']:.2f}x")
+    if "orgtrace" in names and "hand-graph" in names:
+        print(f"ratio OrgTrace / hand-written writing OrgTrace's graph (rows/s medians): "
+              f"{median(rates['orgtrace']) / median(rates['hand-graph']):.2f}x")
     if args.reference and "orgtrace" in names:
         print(f"ratio columnar / row-wise (rows/s medians): {median(rates['orgtrace']) / median(rates['row-wise']):.2f}x")
     source = file_options(args)
     print(f"\ncommand: python -m bench.bench_vs_unwind {source} --repeat {args.repeat} --warmup {args.warmup}"
+          f"{'' if args.loaders == 'orgtrace,hand' else ' --loaders ' + args.loaders}"
           f"{' --reference' if args.reference else ''}")
 
 
